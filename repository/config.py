@@ -119,6 +119,9 @@ SETTINGS: tuple[Setting, ...] = (
        choices=("kk", "ru", "en")),
     _s("web", "login_max_failures", int, 5, "Failed logins before an account is locked for a while.", minimum=1),
     _s("web", "login_lock_s", int, 900, "Seconds an account stays locked after too many failures.", minimum=1),
+    _s("web", "reading_room_networks", str, "",
+       "Comma-separated CIDR networks (e.g. `10.1.2.0/24`) of the library's reading-room computers; "
+       "anonymous requests from them may view `reading-room` items. Empty: staff only."),
 )
 
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(s.section for s in SETTINGS))

@@ -15,6 +15,10 @@ class RepositoryError(Exception):
         super().__init__(message)
         self.message = message
 
+    def details(self) -> dict:
+        """Extra machine-readable fields the web layer adds to the error response."""
+        return {}
+
 
 class ConfigError(RepositoryError):
     """A setting is unknown or has a bad value; start-up stops."""
@@ -34,3 +38,20 @@ class BadRequest(RepositoryError):
 
 class Conflict(RepositoryError):
     status = 409
+
+
+class InvalidRecord(BadRequest):
+    """A Dublin Core record failed validation; `problems` lists each field, value and message."""
+
+    def __init__(self, message: str, problems: list[dict]):
+        super().__init__(message)
+        self.problems = problems
+
+    def details(self) -> dict:
+        return {"problems": self.problems}
+
+
+class SchemaOutOfDate(RepositoryError):
+    """The database schema is not at the revision this code needs; `olketanu init` upgrades it."""
+
+    status = 503
