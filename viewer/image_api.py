@@ -1,0 +1,282 @@
+"""IIIF Image API 3.0, level 2, over HTTP: `register_image_routes` and a standalone app factory.
+
+Routes, relative to where they are registered (the blueprint mounted at `/iiif` uses prefix `/3`):
+
+    GET  /3/<identifier>                     303 to info.json
+    GET  /3/<identifier>/info.json           image information (JSON-LD by content negotiation)
+    GET  /3/<identifier>/<region>/<size>/<rotation>/<quality>.<format>
+    OPTIONS on each of them                  CORS preflight
+
+Order of checks: unknown identifier 404, then the caller's access (403), then syntax (400). Every
+answer (errors too) carries `Access-Control-Allow-Origin: *`. Image answers carry a strong ETag made
+from the canonical request and the access copy's version; a matching `If-None-Match` gets 304
+without touching pixels. Encoded answers are kept in `TileCache` (memory LRU + bounded disk).
+
+Settings are read from the options object by attribute (`viewer.options.ViewerOptions` has them):
+`base_url`, `mount`, `tile_cache_dir`, `tile_cache_max_mb`, `jpeg_quality`, `max_area`, and optionally
+`tile_memory_mb`, `image_max_age_s`, `info_max_age_s`, `stat_ttl_s`, `max_open_images`.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from flask import Flask, Response, request
+
+from storage.errors import ObjectNotFound
+from viewer.errors import Forbidden, NotFound, ViewerError
+from viewer.image_backend import ImageBackend, Pyramid
+from viewer.image_request import FORMATS, QUALITIES, Limits, Plan, level_factor, parse_request, resolve
+from viewer.tile_cache import TileCache, key_digest
+
+if TYPE_CHECKING:
+    from storage.base import ObjectStore
+    from viewer.source import ImageRef, Source
+
+CONTEXT = "http://iiif.io/api/image/3/context.json"
+PROFILE_URI = "http://iiif.io/api/image/3/level2.json"
+JSONLD_TYPE = f'application/ld+json;profile="{CONTEXT}"'
+# Beyond level 2 (and a few level 1/2 ones restated, so a client need not know the profile tables).
+EXTRA_FEATURES = [
+    "baseUriRedirect", "canonicalLinkHeader", "cors", "jsonldMediaType", "mirroring",
+    "profileLinkHeader", "regionByPct", "regionByPx", "regionSquare", "rotationArbitrary",
+    "rotationBy90s", "sizeByConfinedWh", "sizeByH", "sizeByPct", "sizeByW", "sizeByWh", "sizeUpscaling",
+]
+SIZES_MAX_PIXELS = 1024 * 1024  # info.json `sizes`: the pyramid levels small enough for a thumbnail
+
+
+def _setting(options: Any, name: str, default: Any) -> Any:
+    value = getattr(options, name, None)
+    return default if value is None else value
+
+
+class ImageService:
+    """State shared by the routes: the backend, the caches, the settings."""
+
+    def __init__(self, source: "Source", store: "ObjectStore", options: Any) -> None:
+        self.source = source
+        self.store = store
+        self.base_url = (_setting(options, "base_url", "") or "").rstrip("/")
+        self.mount = _setting(options, "mount", "/iiif").rstrip("/")
+        self.jpeg_quality = int(_setting(options, "jpeg_quality", 90))
+        max_area = _setting(options, "max_area", 0)
+        self.limits = Limits(max_area=int(max_area) if max_area else None)
+        self.image_max_age = int(_setting(options, "image_max_age_s", 86400))
+        self.info_max_age = int(_setting(options, "info_max_age_s", 3600))
+        self.stat_ttl = float(_setting(options, "stat_ttl_s", 10.0))
+        self.backend = ImageBackend(self.jpeg_quality, int(_setting(options, "max_open_images", 64)))
+        self.cache = TileCache(_setting(options, "tile_cache_dir", None),
+                               int(_setting(options, "tile_cache_max_mb", 1024)),
+                               int(_setting(options, "tile_memory_mb", 64)))
+        self._versions: dict[str, tuple[float, str]] = {}
+        self._versions_lock = threading.Lock()
+        self._prefixes: dict[str, str] = {}
+
+    # --- lookups ----------------------------------------------------------------------------------
+    def visible_image(self, identifier: str) -> "ImageRef":
+        ref = self.source.image(identifier)
+        if ref is None:
+            raise NotFound(f"no image {identifier!r}")
+        if not self.source.can_view(ref.item_id):
+            raise Forbidden(f"image {identifier!r} is not available to you")
+        return ref
+
+    def is_public(self, ref: "ImageRef") -> bool:
+        # The Source contract does not say yet whether an image is public; until it does, only an
+        # explicit `public` flag (on the ref, or `source.is_public(item_id)`) allows shared caching.
+        checker = getattr(self.source, "is_public", None)
+        if callable(checker):
+            return bool(checker(ref.item_id))
+        return bool(getattr(ref, "public", False))
+
+    def version(self, key: str) -> str:
+        """The access copy's version (sha256, else size+mtime), re-checked every `stat_ttl` s."""
+        now = time.monotonic()
+        with self._versions_lock:
+            known = self._versions.get(key)
+        if known is not None and known[0] > now:
+            return known[1]
+        try:
+            info = self.store.stat(key)
+        except ObjectNotFound:
+            raise NotFound(f"the image file {key!r} is missing") from None
+        version = info.sha256 or f"{info.size}-{info.modified.timestamp()}"
+        with self._versions_lock:
+            if len(self._versions) > 10000:
+                self._versions.clear()  # a crude bound; entries are cheap to recompute
+            self._versions[key] = (now + self.stat_ttl, version)
+        return version
+
+    def pyramid(self, ref: "ImageRef") -> tuple[Pyramid, str]:
+        version = self.version(ref.access_key)
+        return self.backend.pyramid(ref.access_key, version, self.store.local_path), version
+
+    def service_id(self, identifier: str) -> str:
+        if self.base_url:
+            base = self.base_url + self._prefix()
+        else:
+            base = request.host_url.rstrip("/") + request.script_root + self._prefix()
+        return f"{base}/{quote(identifier, safe='')}"
+
+    def _prefix(self) -> str:
+        # The URL path before "/<identifier>", taken from the matched rule, so that the same code
+        # serves a blueprint mounted anywhere and the standalone app.
+        rule = request.url_rule.rule if request.url_rule else ""
+        prefix = self._prefixes.get(rule)
+        if prefix is None:
+            prefix = rule.split("/<identifier>", 1)[0]
+            self._prefixes[rule] = prefix
+        return prefix
+
+    # --- responses --------------------------------------------------------------------------------
+    def info_json(self, identifier: str) -> Response:
+        ref = self.visible_image(identifier)
+        pyramid, _ = self.pyramid(ref)
+        body = json.dumps(self.info_document(ref, pyramid), ensure_ascii=False).encode("utf-8")
+        accept = request.headers.get("Accept")
+        # §5.1: JSON-LD when asked for, or when nothing was asked; plain JSON for the rest.
+        content_type = JSONLD_TYPE if not accept or "application/ld+json" in accept else "application/json"
+        headers = {
+            "Content-Type": content_type,
+            "Cache-Control": self._cache_control(ref, self.info_max_age),
+            "Vary": "Accept",
+            "Link": f'<{PROFILE_URI}>;rel="profile"',
+        }
+        return _response(body, 200, headers)
+
+    def info_document(self, ref: "ImageRef", pyramid: Pyramid) -> dict[str, Any]:
+        width, height = pyramid.full
+        page = pyramid.pages[0]
+        factors = sorted({int(f) for f in (level_factor(pyramid.full, s) for s in pyramid.level_sizes)
+                          if f == int(f)})
+        sizes = sorted((s for s in pyramid.level_sizes[1:] if s[0] * s[1] <= SIZES_MAX_PIXELS))
+        info: dict[str, Any] = {
+            "@context": CONTEXT,
+            "id": self.service_id(ref.identifier),
+            "type": "ImageService3",
+            "protocol": "http://iiif.io/api/image",
+            "profile": "level2",
+            "width": width,
+            "height": height,
+        }
+        if self.limits.max_area:
+            info["maxArea"] = self.limits.max_area
+        if sizes:
+            info["sizes"] = [{"width": w, "height": h} for w, h in sizes]
+        tile_w, tile_h = page.tile_width or 256, page.tile_height or 256
+        info["tiles"] = [{"width": tile_w, "height": tile_h, "scaleFactors": factors}]
+        info["extraFormats"] = [f for f in FORMATS if f != "jpg"]
+        info["extraQualities"] = [q for q in QUALITIES if q != "default"]
+        info["extraFeatures"] = EXTRA_FEATURES
+        rights = getattr(ref, "rights", None)
+        if rights and rights.startswith(("http://", "https://")):
+            info["rights"] = rights
+        return info
+
+    def image(self, identifier: str, region: str, size: str, rotation: str, quality_format: str) -> Response:
+        ref = self.visible_image(identifier)
+        parsed = parse_request(region, size, rotation, quality_format)
+        pyramid, version = self.pyramid(ref)
+        plan = resolve(parsed, pyramid.full[0], pyramid.full[1], self.limits)
+        key = f"{ref.access_key}\n{version}\n{plan.canonical}\nq{self.jpeg_quality}"
+        etag = f'"{key_digest(key)[:32]}"'
+        service = self.service_id(identifier)
+        headers = {
+            "ETag": etag,
+            "Cache-Control": self._cache_control(ref, self.image_max_age),
+            "Link": f'<{service}/{plan.canonical}>;rel="canonical", <{PROFILE_URI}>;rel="profile"',
+        }
+        if _etag_matches(request.headers.get("If-None-Match"), etag):
+            return _response(b"", 304, headers)
+        body = self.cache.get(key)
+        if body is None:
+            body = self.render(pyramid, plan)
+            self.cache.put(key, body)
+        headers["Content-Type"] = FORMATS[plan.format]
+        return _response(body, 200, headers)
+
+    def render(self, pyramid: Pyramid, plan: Plan) -> bytes:
+        return self.backend.render(pyramid, plan)
+
+    def base_redirect(self, identifier: str) -> Response:
+        self.visible_image(identifier)
+        location = self.service_id(identifier) + "/info.json"
+        return _response(b"", 303, {"Location": location})
+
+    def _cache_control(self, ref: "ImageRef", max_age: int) -> str:
+        return f"{'public' if self.is_public(ref) else 'private'}, max-age={max_age}"
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+def _response(body: bytes, status: int, headers: dict[str, str]) -> Response:
+    response = Response(body, status=status, headers=headers)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if status == 304:
+        # werkzeug would otherwise announce the empty body's length
+        response.headers.pop("Content-Length", None)
+    return response
+
+
+def _error_response(error: ViewerError) -> Response:
+    # §7.3 recommends a human-readable body in plain text or HTML.
+    body = f"{error.status} {error.message}\n".encode("utf-8")
+    return _response(body, error.status, {"Content-Type": "text/plain; charset=utf-8",
+                                          "Cache-Control": "no-store"})
+
+
+def _preflight() -> Response:
+    headers = {
+        "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+        "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "*"),
+        "Access-Control-Max-Age": "86400",
+        "Allow": "GET, HEAD, OPTIONS",
+    }
+    return _response(b"", 204, headers)
+
+
+def register_image_routes(target: Any, source: "Source", store: "ObjectStore", options: Any,
+                          prefix: str = "/3") -> ImageService:
+    """Add the Image API routes under `prefix` to a Flask app or blueprint; returns the service."""
+    service = ImageService(source, store, options)
+
+    def guarded(handler):  # type: ignore[no-untyped-def]
+        def view(**kwargs: str) -> Response:
+            if request.method == "OPTIONS":
+                return _preflight()
+            try:
+                return handler(**kwargs)
+            except ViewerError as error:
+                return _error_response(error)
+        view.__name__ = f"iiif_image_{handler.__name__}"
+        return view
+
+    methods = ["GET", "HEAD", "OPTIONS"]
+    target.add_url_rule(f"{prefix}/<identifier>", endpoint="iiif_image_base",
+                        view_func=guarded(service.base_redirect), methods=methods,
+                        provide_automatic_options=False)
+    target.add_url_rule(f"{prefix}/<identifier>/info.json", endpoint="iiif_image_info",
+                        view_func=guarded(service.info_json), methods=methods,
+                        provide_automatic_options=False)
+    target.add_url_rule(f"{prefix}/<identifier>/<region>/<size>/<rotation>/<quality_format>",
+                        endpoint="iiif_image_request", view_func=guarded(service.image), methods=methods,
+                        provide_automatic_options=False)
+    return service
+
+
+def make_image_app(source: "Source", store: "ObjectStore", options: Any) -> Flask:
+    """A Flask app serving only the Image API at `<mount>/3/…` (for tests and the benchmark)."""
+    app = Flask(__name__)
+    mount = (_setting(options, "mount", "/iiif") or "").rstrip("/")
+    app.extensions["iiif_image_service"] = register_image_routes(app, source, store, options,
+                                                                 prefix=f"{mount}/3")
+    return app
