@@ -26,7 +26,8 @@ from storage.errors import StorageError
 
 # Modules that add commands (ingest, worker, reindex, import-marc, demo …): one line each, e.g.
 # "repository.cli_ingest". Each defines `register(group: click.Group) -> None`.
-COMMAND_MODULES: tuple[str, ...] = ("repository.cli_search",)
+COMMAND_MODULES: tuple[str, ...] = ("repository.cli_search", "repository.cli_catalogue", "repository.cli_ingest",
+                                     "repository.cli_worker")
 
 
 @dataclass
@@ -93,10 +94,20 @@ def init(state: CliState) -> None:
 @cli.command()
 @click.option("--host", help="Address to listen on (default: server.host).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: server.port).")
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="Run one background job worker thread (uploads, re-OCR) in this process.")
 @pass_state
-def serve(state: CliState, host: str | None, port: int | None) -> None:
-    """Serve the app with the development server (threaded); use gunicorn in production."""
+def serve(state: CliState, host: str | None, port: int | None, worker: bool) -> None:
+    """Serve the app with the development server (threaded); use gunicorn in production.
+
+    With --worker (the default) one thread runs the ingest jobs staff upload; for more, or with the
+    Redis queue, run `olketanu worker` processes (and `serve --no-worker`, or gunicorn, for the web).
+    """
     app = create_app(state.config)
+    if worker:
+        from repository.jobs import start_background_worker
+
+        start_background_worker(app.extensions["olketanu"])
     app.run(host=host or state.config.get("server", "host"), port=port or state.config.get("server", "port"),
             threaded=True, use_reloader=False)
 

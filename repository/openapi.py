@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from repository.catalogue_api import OPENAPI_SCHEMA as CATALOGUE_RECORD_SCHEMA
+
 VERSION = "1.0.0"
 
 
@@ -78,6 +80,11 @@ PATHS: dict[str, dict[str, Any]] = {
         "503": _json("A required component fails", _ref("Health")),
     }, tag="meta"),
     "/api/openapi.json": _get("This document", {"200": _json("OpenAPI 3.0", {"type": "object"})}, tag="meta"),
+    "/api/catalogue/{record_id}": _get(
+        "One general-catalogue record: Dublin Core and links to its digitised copies (with thumbnails)",
+        {"200": _json("The catalogue record", _ref("CatalogueRecord"))},
+        [_param("record_id", "path", {"type": "string", "pattern": "^cat-[A-Za-z0-9_-]{1,60}$"},
+                "Catalogue record id (`cat-<control number>`).")], tag="catalogue"),
 }
 
 LANGUAGE_MAP = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
@@ -124,6 +131,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "description": {**LANGUAGE_MAP, "nullable": True}, "set_spec": {"type": "string"},
         "children": {"type": "array", "items": {"type": "string"}}, "item_count": {"type": "integer"},
         "url": {"type": "string", "format": "uri"}, "items": {"type": "string", "format": "uri"}}},
+    "CatalogueRecord": CATALOGUE_RECORD_SCHEMA,
     "Health": {"type": "object", "properties": {
         "status": {"type": "string", "enum": ["ok", "failing"]},
         "components": {"type": "array", "items": {"type": "object", "properties": {
@@ -133,11 +141,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 
 
 def document(base_url: str, name: str) -> dict[str, Any]:
+    from repository.search.api import OPENAPI_PATHS, OPENAPI_SCHEMAS  # each API module describes its own routes
+
     return {
         "openapi": "3.0.3",
         "info": {"title": f"{name} API", "version": VERSION,
                  "description": "Read-only JSON API of the digital archive. Restricted items answer 404."},
         "servers": [{"url": base_url}],
-        "paths": PATHS,
-        "components": {"schemas": SCHEMAS},
+        "paths": {**PATHS, **OPENAPI_PATHS},
+        "components": {"schemas": {**SCHEMAS, **OPENAPI_SCHEMAS}},
     }
