@@ -44,6 +44,7 @@ class IngestedItem:
     text_key: str | None  # plain text of all pages
     ocr_languages: str | None = None
     catalogue_ref: str | None = None  # control number or ISBN of a catalogue record (issue 8)
+    access: str | None = None  # public / reading-room / staff from the sheet; None: the repository's default
 
 
 class Catalog(Protocol):

@@ -23,6 +23,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     from repository import api
     from repository.bootstrap import secret_key
     from repository.db import ensure_schema
+    from repository.oai.views import make_blueprint as make_oai_blueprint
     from repository.services import build_services
     from repository.viewer_adapter import RepositorySource, viewer_options
     from repository.web.errors import register_error_handlers
@@ -50,5 +51,14 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(
         make_iiif_blueprint(RepositorySource(services), services.store, viewer_options(config)), url_prefix="/iiif"
     )
-    # Further blueprints are registered here: OAI-PMH (/oai), search API, web pages.
+    app.register_blueprint(make_oai_blueprint(services, app.config["SECRET_KEY"]), url_prefix="/oai")
+    from repository.web import init_web  # the public web UI: languages, security headers, CSRF, pages
+
+    init_web(app)
+    from repository.web.staff import init_staff  # the staff UI at /staff: login, upload, jobs, editing
+
+    init_staff(app)
+    from repository.search.service import init_app as init_search  # /api/search and the outbox drain
+
+    init_search(app, services)
     return app

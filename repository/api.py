@@ -22,6 +22,7 @@ from metadata.oai_dc import to_oai_dc
 from repository import openapi
 from repository.access import is_staff, may_see_status, may_view, visible_items_query
 from repository.auth import current_user, in_reading_room
+from repository.catalogue_api import show_catalogue_record
 from repository.checks import HEALTH_CHECKS, run_checks
 from repository.collections import get_collection, list_collections
 from repository.errors import BadRequest, Forbidden, NotFound
@@ -48,6 +49,7 @@ def make_blueprint() -> Blueprint:
     bp.add_url_rule("/items/<item_id>/dc.xml", view_func=item_dc_xml)
     bp.add_url_rule("/collections", view_func=collections_index)
     bp.add_url_rule("/collections/<collection_id>", view_func=show_collection)
+    bp.add_url_rule("/catalogue/<record_id>", view_func=show_catalogue_record)  # issue 8
     bp.add_url_rule("/jobs/<job_id>", view_func=show_job)
     bp.add_url_rule("/health", view_func=health)
     bp.add_url_rule("/openapi.json", view_func=openapi_document)
@@ -336,10 +338,12 @@ def show_job(job_id: str) -> Response:
         raise Forbidden("job state needs a staff login")
     if _JOB_ID.fullmatch(job_id) is None:
         raise BadRequest(f"not a valid job identifier: {job_id!r}")
-    queue = _services().open_queue()
-    job = queue.get(job_id)
-    if job is None:
-        raise NotFound(f"no job {job_id!r}")
+    from ingest.queue import JobNotFound  # imported here, like Services.open_queue: only jobs need ingest
+
+    try:
+        job = _services().open_queue().get(job_id)
+    except JobNotFound:
+        raise NotFound(f"no job {job_id!r}") from None
     return jsonify(job.to_json())
 
 

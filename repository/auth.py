@@ -8,7 +8,7 @@ from flask import g, request, session
 from repository.access import in_networks
 from repository.models import User
 from repository.services import current_services
-from repository.users import get_user
+from repository.users import get_user, is_disabled
 
 SESSION_KEY = "user_id"
 
@@ -21,6 +21,8 @@ def current_user() -> User | None:
         if isinstance(user_id, int):
             with current_services().db.read() as db_session:
                 user = get_user(db_session, user_id)
+            if user is not None and is_disabled(user):  # disabled after logging in: the session ends here
+                user = None
         g.olketanu_user = user
     return g.olketanu_user
 

@@ -10,6 +10,7 @@ from ingest.catalog import IngestedItem, IngestedPage
 from metadata.dc import DCRecord
 from metadata.validate import validate
 from repository import itemjson
+from repository.catalogue import relink_item
 from repository.errors import Conflict
 from repository.ids import check_item_id
 from repository.items import check_access, check_collection, record_change, state
@@ -61,6 +62,7 @@ class RepositoryCatalog:
             item.pages.extend(_page(item_id, p) for p in ingested.pages)
             item.status = self._status(item, ingested, before)
             session.flush()
+            relink_item(session, item)  # issue 8: the sheet's catalogue reference links the catalogue record
             record_change(session, self.actor, "ingest", item, before, state(session, item))
             status = item.status
         itemjson.write_items(self.services, [item_id])

@@ -119,6 +119,12 @@ SETTINGS: tuple[Setting, ...] = (
        choices=("kk", "ru", "en")),
     _s("web", "login_max_failures", int, 5, "Failed logins before an account is locked for a while.", minimum=1),
     _s("web", "login_lock_s", int, 900, "Seconds an account stays locked after too many failures.", minimum=1),
+    _s("web", "login_ip_max_failures", int, 20,
+       "Failed staff logins from one IP address (any user names) within `web.login_ip_window_s` before that "
+       "address must wait; counted in the memory of each server process.", minimum=1),
+    _s("web", "login_ip_window_s", int, 600, "Window of the per-address login limit, seconds.", minimum=1),
+    _s("web", "upload_max_mb", int, 2048, "Largest staff upload (all files, or a zip unpacked), MiB.", minimum=1),
+    _s("web", "upload_max_files", int, 2000, "Most files in one staff upload (zip entries included).", minimum=1),
     _s("web", "reading_room_networks", str, "",
        "Comma-separated CIDR networks (e.g. `10.1.2.0/24`) of the library's reading-room computers; "
        "anonymous requests from them may view `reading-room` items. Empty: staff only."),

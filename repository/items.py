@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from metadata.dc import DCRecord
 from metadata.validate import validate
 from repository import events, itemjson, outbox
+from repository.catalogue import relink_item
 from repository.errors import BadRequest, Conflict, InvalidRecord, NotFound
 from repository.hierarchy import set_spec
 from repository.ids import check_item_id, new_item_id
@@ -126,6 +127,7 @@ def create_item(
         )
         session.add(item)
         session.flush()
+        relink_item(session, item)  # issue 8: a catalogue_ref links the catalogue record
         record_change(session, actor, "create", item, None, state(session, item))
     itemjson.write_items(services, [item_id])
     return item

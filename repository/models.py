@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
@@ -199,4 +200,66 @@ class SearchOutbox(Base):
     kind: Mapped[str] = mapped_column(String(20), default="item")  # "item"; "catalogue" in issue 8
     target_id: Mapped[str] = mapped_column(String(100))
     op: Mapped[str] = mapped_column(String(10))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+CATALOGUE_FORMATS = ("marc21", "unimarc")
+CATALOGUE_STATUSES = ("active", "withdrawn")
+LINK_KINDS = ("auto", "manual")
+
+
+class CatalogueRecord(Base):
+    """A record of the library's general catalogue, imported from MARC (issue 8).
+
+    `dc` is the crosswalked Dublin Core; `raw` the record exactly as it came (ISO 2709 bytes in
+    `raw_encoding`, or the MARCXML element), for round trips and OAI formats to come. `content_hash`
+    (sha256 of `raw`, format and encoding read with) tells an unchanged record on re-import, so its
+    datestamp stays.
+    A record deleted in the catalogue stays as a tombstone (status withdrawn) for OAI-PMH.
+    """
+
+    __tablename__ = "catalogue_record"
+    __table_args__ = (
+        _choice("format", CATALOGUE_FORMATS, "format"),
+        _choice("status", CATALOGUE_STATUSES, "status"),
+        Index("ix_catalogue_record_datestamp_id", "datestamp", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # 001; None for a record without one (stored under an id derived from its content).
+    control_number: Mapped[str | None] = mapped_column(String(100), unique=True)
+    format: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    dc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    isbns: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISBN-13s, for linking and display
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_syntax: Mapped[str] = mapped_column(String(10))  # iso2709 | marcxml
+    raw_encoding: Mapped[str] = mapped_column(String(20))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    datestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    isbn_rows: Mapped[list[CatalogueIsbn]] = relationship(cascade="all, delete-orphan")
+
+
+class CatalogueIsbn(Base):
+    """ISBN-13 -> catalogue record: the index an item's sheet ISBN is looked up in."""
+
+    __tablename__ = "catalogue_isbn"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("catalogue_record.id", ondelete="CASCADE"), primary_key=True)
+    isbn: Mapped[str] = mapped_column(String(13), primary_key=True, index=True)
+
+
+class CatalogueLink(Base):
+    """A digitised item is a copy of a catalogue record: found by its sheet (`auto`) or set by staff (`manual`)."""
+
+    __tablename__ = "catalogue_link"
+    __table_args__ = (_choice("how", LINK_KINDS, "how"),)
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("catalogue_record.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True, index=True)
+    how: Mapped[str] = mapped_column(String(10))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -23,15 +23,21 @@ class Services:
     db: Database
     store: ObjectStore
     reading_room: tuple[Network, ...]
+    _queue: Any = field(default=None, repr=False)
 
     def open_queue(self) -> Any:
-        """The ingest task queue (opened on demand: only jobs need it)."""
+        """The ingest task queue, opened on first use and then shared (both backends are thread-safe)."""
         from ingest.queue import open_queue  # imported here: the API reads jobs, nothing else needs ingest
 
-        backend, options = queue_options(self.config)
-        return open_queue(backend, **options)
+        if self._queue is None:
+            backend, options = queue_options(self.config)
+            self._queue = open_queue(backend, **options)
+        return self._queue
 
     def close(self) -> None:
+        if self._queue is not None:
+            self._queue.close()
+            self._queue = None
         self.db.dispose()
 
 

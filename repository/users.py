@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +15,9 @@ from repository.models import ROLES, User, utcnow
 from repository.services import Services
 
 MIN_PASSWORD = 10
+# A disabled account is one locked until the end of time: authenticate() already refuses it, and no
+# schema change is needed. `set_password` (an admin's reset) clears it, which re-enables the account.
+DISABLED_UNTIL = datetime(9999, 1, 1, tzinfo=timezone.utc)
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
 
 
@@ -104,3 +107,28 @@ def set_password(services: Services, actor: str, username: str, password: str) -
         user.failed_logins = 0
         user.locked_until = None
         events.record(session, actor, "set-password", "user", username)
+
+
+def is_disabled(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until >= DISABLED_UNTIL
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def set_disabled(services: Services, actor: str, username: str, disabled: bool) -> None:
+    """Disable (or enable again) an account; an admin cannot disable their own."""
+    if disabled and username == actor:
+        raise BadRequest("you cannot disable your own account")
+    with services.db.transaction() as session:
+        user = find_user(session, username)
+        if user is None:
+            raise BadRequest(f"no user {username!r}")
+        was = is_disabled(user)
+        if was == disabled:
+            return
+        user.locked_until = DISABLED_UNTIL if disabled else None
+        user.failed_logins = 0
+        events.record(session, actor, "disable" if disabled else "enable", "user", username,
+                      {"disabled": was}, {"disabled": disabled})

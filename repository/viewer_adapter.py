@@ -71,13 +71,15 @@ class RepositorySource:
         item_id, seq = parsed
         with self.services.db.read() as session:
             row = session.execute(
-                select(Page, Item.dc).join(Item).where(Page.item_id == item_id, Page.seq == seq)
+                select(Page, Item.dc, Item.status, Item.access).join(Item)
+                .where(Page.item_id == item_id, Page.seq == seq)
             ).first()
         if row is None:
             return None
-        page, dc = row
+        page, dc, status, access = row
         rights = DCRecord.from_json(dc).first("rights")
-        return ImageRef(identifier, item_id, page.width, page.height, page.access_key, rights)
+        public = status == "published" and access == "public"
+        return ImageRef(identifier, item_id, page.width, page.height, page.access_key, rights, public)
 
     def item(self, item_id: str) -> ItemView | None:
         if not is_item_id(item_id):

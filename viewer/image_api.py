@@ -10,7 +10,10 @@ Routes, relative to where they are registered (the blueprint mounted at `/iiif` 
 Order of checks: unknown identifier 404, then the caller's access (403), then syntax (400). Every
 answer (errors too) carries `Access-Control-Allow-Origin: *`. Image answers carry a strong ETag made
 from the canonical request and the access copy's version; a matching `If-None-Match` gets 304
-without touching pixels. Encoded answers are kept in `TileCache` (memory LRU + bounded disk).
+without touching pixels. A request for exactly one whole stored tile gets that tile's own JPEG
+(`ImageBackend.passthrough`, marked `X-Tile-Path: passthrough`; its quality is the pyramid's, not
+`jpeg_quality`). Other encoded answers are kept in `TileCache` (memory LRU + bounded disk).
+`Cache-Control` is `public` only for an `ImageRef` with `public` set.
 
 Settings are read from the options object by attribute (`viewer.options.ViewerOptions` has them):
 `base_url`, `mount`, `tile_cache_dir`, `tile_cache_max_mb`, `jpeg_quality`, `max_area`, and optionally
@@ -83,14 +86,6 @@ class ImageService:
         if not self.source.can_view(ref.item_id):
             raise Forbidden(f"image {identifier!r} is not available to you")
         return ref
-
-    def is_public(self, ref: "ImageRef") -> bool:
-        # The Source contract does not say yet whether an image is public; until it does, only an
-        # explicit `public` flag (on the ref, or `source.is_public(item_id)`) allows shared caching.
-        checker = getattr(self.source, "is_public", None)
-        if callable(checker):
-            return bool(checker(ref.item_id))
-        return bool(getattr(ref, "public", False))
 
     def version(self, key: str) -> str:
         """The access copy's version (sha256, else size+mtime), re-checked every `stat_ttl` s."""
@@ -191,12 +186,22 @@ class ImageService:
         }
         if _etag_matches(request.headers.get("If-None-Match"), etag):
             return _response(b"", 304, headers)
+        # A whole stored tile costs one pread: cheaper than a cache lookup on disk, and caching it
+        # would only copy the pyramid's bytes into the cache and crowd out rendered answers.
+        body = self.backend.passthrough(pyramid, plan)
+        if body is not None:
+            headers["X-Tile-Path"] = "passthrough"
+        else:
+            body = self._rendered(key, pyramid, plan)
+        headers["Content-Type"] = FORMATS[plan.format]
+        return _response(body, 200, headers)
+
+    def _rendered(self, key: str, pyramid: Pyramid, plan: Plan) -> bytes:
         body = self.cache.get(key)
         if body is None:
             body = self.render(pyramid, plan)
             self.cache.put(key, body)
-        headers["Content-Type"] = FORMATS[plan.format]
-        return _response(body, 200, headers)
+        return body
 
     def render(self, pyramid: Pyramid, plan: Plan) -> bytes:
         return self.backend.render(pyramid, plan)
@@ -207,7 +212,8 @@ class ImageService:
         return _response(b"", 303, {"Location": location})
 
     def _cache_control(self, ref: "ImageRef", max_age: int) -> str:
-        return f"{'public' if self.is_public(ref) else 'private'}, max-age={max_age}"
+        # Only an image anyone may see can sit in shared caches (proxies, CDNs).
+        return f"{'public' if ref.public else 'private'}, max-age={max_age}"
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:

@@ -1,7 +1,14 @@
 """Pixels for IIIF image requests, read from the pyramidal TIFF that ingest writes.
 
-Two paths, both reading only the pyramid level that fits (`image_request.choose_level`):
+Three paths, all reading only the pyramid level that fits (`image_request.choose_level`):
 
+- Pass-through (`ImageBackend.passthrough`): a jpg request that is exactly one whole stored tile of
+  that level (aligned, unscaled, not rotated or mirrored, default/color quality) is answered with the
+  tile's own JPEG bytes, spliced with the page's JPEGTables into one interchange JPEG: no decode, no
+  encode. The answer then has the quality the pyramid was written with, not `jpeg_quality` (what a
+  viewer asks for by default, so acceptable; ingest writes Q 90). Edge tiles are stored padded to the
+  full tile size with black, so a request for the image's last column or row of tiles is smaller
+  than the stored tile and takes the next path.
 - A request that falls inside one stored tile of that level (every tile a deep-zoom viewer asks for)
   reads that tile's compressed bytes with one `pread`, decodes it with Pillow and encodes the answer
   with Pillow. No libvips call at all: each one costs 70-100 µs of fixed overhead, and Pillow
@@ -32,6 +39,13 @@ from viewer.errors import NotFound, ViewerError
 from viewer.image_request import Box, Plan, choose_level, level_box, level_factor
 
 JPEG_COMPRESSION = 7  # TIFF "new-style" JPEG, what `vips tiffsave --compression jpeg` writes
+PHOTOMETRIC_GRAY, PHOTOMETRIC_RGB = 1, 2
+SOI, EOI = b"\xff\xd8", b"\xff\xd9"
+# Adobe APP14 with transform 0: "the three components are RGB, not YCbCr". libvips writes its Q >= 90
+# tiles as RGB (no subsampling) and marks that only by component ids "R", "G", "B", which
+# libjpeg(-turbo) understands but other decoders need not; with this marker every decoder agrees.
+ADOBE_RGB = b"\xff\xee\x00\x0eAdobe\x00\x64\x00\x00\x00\x00\x00"
+_SOF_MARKERS = {0xC0, 0xC1, 0xC2}  # baseline, extended, progressive
 MAX_PAGES = 64  # more directories than any pyramid has: stop rather than follow a corrupt chain
 
 _TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
@@ -159,13 +173,18 @@ class Pyramid:
     def level_sizes(self) -> list[tuple[int, int]]:
         return [(self.pages[i].width, self.pages[i].height) for i in self.levels]
 
-    def read_tile(self, page_index: int, column: int, row: int) -> Image.Image:
+    def tile_bytes(self, page_index: int, column: int, row: int) -> bytes:
+        """The stored (compressed) bytes of one tile, as the TIFF holds them."""
         page = self.pages[page_index]
         index = row * page.columns + column
         data = os.pread(self._stream.fileno(), page.counts[index], page.offsets[index])
-        if page.jpeg_tables and len(page.jpeg_tables) > 4:
-            # Tables stream is SOI..EOI; the tile is SOI..EOI: splice into one SOI, tables, frame.
-            data = page.jpeg_tables[:-2] + data[2:]
+        if len(data) != page.counts[index]:
+            raise PyramidError(f"tile {index} of page {page_index} is cut short in the access copy")
+        return data
+
+    def read_tile(self, page_index: int, column: int, row: int) -> Image.Image:
+        page = self.pages[page_index]
+        data = splice_jpeg(page.jpeg_tables, self.tile_bytes(page_index, column, row), adobe_rgb=False)
         image = Image.open(io.BytesIO(data))
         image.load()
         return image
@@ -229,6 +248,27 @@ class ImageBackend:
                 # and its file closes when the last one goes.
                 self._open.popitem(last=False)
         return pyramid
+
+    def passthrough(self, pyramid: Pyramid, plan: Plan) -> bytes | None:
+        """The stored tile as a JPEG, unchanged, when `plan` is exactly one whole stored tile of the
+        level it reads; None when it is not (the caller then renders)."""
+        if plan.format != "jpg" or plan.degrees or plan.mirror:
+            return None
+        sizes = pyramid.level_sizes
+        k = choose_level(plan.box, (plan.width, plan.height), pyramid.full, sizes)
+        page_index = pyramid.levels[k]
+        page = pyramid.pages[page_index]
+        if not _passes_through(page, plan.quality):
+            return None
+        box = level_box(plan.box, level_factor(pyramid.full, sizes[k]), sizes[k])
+        if not _is_whole_tile(page, box, (plan.width, plan.height)):
+            return None
+        tile = pyramid.tile_bytes(page_index, box.x // page.tile_width, box.y // page.tile_height)
+        size, adobe = _tile_header(tile)
+        if size != (page.tile_width, page.tile_height):
+            return None  # not the stream a TIFF tile should hold: let the decoder path judge it
+        rgb = page.photometric == PHOTOMETRIC_RGB and not adobe
+        return splice_jpeg(page.jpeg_tables, tile, adobe_rgb=rgb)
 
     def render(self, pyramid: Pyramid, plan: Plan) -> bytes:
         sizes = pyramid.level_sizes
@@ -332,3 +372,54 @@ def _in_one_tile(page: TiffPage, box: Box) -> bool:
         return False
     tw, th = page.tile_width, page.tile_height
     return box.x // tw == (box.x + box.w - 1) // tw and box.y // th == (box.y + box.h - 1) // th
+
+
+# --- pass-through: a stored tile as a whole JPEG ---------------------------------------------------
+def _passes_through(page: TiffPage, quality: str) -> bool:
+    """Whether the page's tiles, unchanged, are what `quality` asks for."""
+    if not page.raw_jpeg_tiles:
+        return False
+    if quality in ("default", "color"):
+        return True  # the stored colours are the image's (a gray page stays gray, as when decoded)
+    return quality == "gray" and page.photometric == PHOTOMETRIC_GRAY
+
+
+def _is_whole_tile(page: TiffPage, box: Box, out: tuple[int, int]) -> bool:
+    """`box` (level pixels) is one tile of the grid, wholly inside the image, and unscaled. Edge
+    tiles partly outside the image are stored padded, so they never qualify."""
+    tw, th = page.tile_width, page.tile_height
+    return (box.x % tw == 0 and box.y % th == 0 and (box.w, box.h) == (tw, th) == out
+            and box.x + tw <= page.width and box.y + th <= page.height)
+
+
+def _tile_header(stream: bytes) -> tuple[tuple[int, int] | None, bool]:
+    """(width, height) of a JPEG stream's frame header (None when no frame header comes before the
+    scan) and whether it has an Adobe marker. Only the few marker segments before the scan are
+    walked: the entropy-coded data is never read."""
+    if stream[:2] != SOI:
+        raise PyramidError("a tile of the access copy is not a JPEG stream")
+    at, adobe = 2, False
+    while at + 9 <= len(stream) and stream[at] == 0xFF:
+        marker = stream[at + 1]
+        if marker in _SOF_MARKERS:
+            height, width = struct.unpack_from(">HH", stream, at + 5)
+            return (width, height), adobe
+        if marker == 0xDA:  # start of scan
+            break
+        adobe = adobe or (marker == 0xEE and stream[at + 4:at + 9] == b"Adobe")
+        at += 2 + struct.unpack_from(">H", stream, at + 2)[0]
+    return None, adobe
+
+
+def splice_jpeg(tables: bytes | None, tile: bytes, adobe_rgb: bool) -> bytes:
+    """One interchange JPEG from a TIFF tile's abbreviated stream (SOI, SOF, SOS ... EOI) and the
+    page's JPEGTables (SOI, DQT, DHT ... EOI): the tables go right after the tile's SOI, without their
+    own SOI and EOI. `adobe_rgb` adds the Adobe marker that says "RGB" after the SOI."""
+    if tile[:2] != SOI:
+        raise PyramidError("a tile of the access copy is not a JPEG stream")
+    body = b""
+    if tables:
+        if tables[:2] != SOI or tables[-2:] != EOI:
+            raise PyramidError("the access copy's JPEGTables are not an abbreviated JPEG stream")
+        body = tables[2:-2]
+    return b"".join((SOI, ADOBE_RGB if adobe_rgb else b"", body, memoryview(tile)[2:]))

@@ -21,6 +21,8 @@ class ImageRef:
     height: int
     access_key: str  # storage key of the pyramidal TIFF
     rights: str | None = None
+    # Anyone may see it (published, open access): its answers may sit in shared caches.
+    public: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """Error rendering, in one place: typed RepositoryErrors and HTTP errors become responses.
 
-Under /api the body is JSON `{"error": {"status": …, "message": …, …details}}`; elsewhere a minimal
-HTML page for now (the web UI replaces `_html` with its templates).
+Under /api the body is JSON `{"error": {"status": …, "message": …, …details}}`; every other path gets
+the site's HTML error page (`templates/error.html`, in the reader's language, inside the base layout).
+A 5xx page never shows the exception's message: it may name internals.
 """
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, request
-from markupsafe import escape
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from repository.errors import RepositoryError
@@ -27,8 +27,6 @@ def _repository_error(error: RepositoryError) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
-    if not _wants_json():
-        return error.get_response()
     status = error.code or 500
     response = render_error(status, error.description or error.name, {})
     allowed = getattr(error, "valid_methods", None)  # set on 405 Method Not Allowed
@@ -47,7 +45,4 @@ def render_error(status: int, message: str, details: dict) -> Response:
 
 
 def _html(status: int, message: str) -> str:
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{status}</title></head>"
-        f"<body><h1>{status}</h1><p>{escape(message)}</p></body></html>"
-    )
+    return render_template("error.html", status=status, message=message if status < 500 else None)

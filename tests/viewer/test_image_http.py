@@ -280,7 +280,7 @@ def test_restricted_image_is_private(image_source, image_client):
 
 
 def test_second_request_comes_from_the_cache(image_app, image_client, monkeypatch):
-    url = "/iiif/3/card/0,0,512,512/256,256/0/default.jpg"
+    url = "/iiif/3/card/0,0,500,500/250,250/0/default.jpg"  # not a whole stored tile: rendered
     first = image_client.get(url).data
 
     def broken(*args, **kwargs):

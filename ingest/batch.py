@@ -1,0 +1,265 @@
+"""The batch runner: sources → plans → pages in a process pool → finished items → report.
+
+- Pages of all items go through one `ProcessPoolExecutor` (forkserver; one Tesseract thread per
+  worker). Tasks carry paths and hashes, never pixels: a PDF page is rendered inside the worker.
+  Workers compute; this process stores (masters, outputs, then each page's `page.json`).
+- Idempotent: an item id comes from the content; an id the catalog already knows is skipped
+  unless `force`.
+- Resumable: each stored page ends with its `page.json`; a re-run reuses finished pages and
+  registers an item only when all its pages are stored, so a kill never leaves a partial item.
+- A bad page fails its item (the message names the file and the cause); other items go on.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import tempfile
+import time
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Sequence
+
+from metadata.sheet import SheetRow
+from ocr.base import OcrEngine
+from storage.base import ObjectStore
+from storage.errors import StorageError
+
+from ingest.catalog import Catalog
+from ingest.errors import IngestError, PageFailed
+from ingest.item_step import finish_item
+from ingest.metadata_in import default_record, meta_error, read_sheet_rows
+from ingest.options import IngestOptions
+from ingest.page_step import (PageOutcome, clear_spool, derivatives_stored, init_worker, reusable_page, run_page,
+                              store_page)
+from ingest.plan import ItemPlan, PageTask, plan_item
+from ingest.progress import Meter, ProgressCallback
+from ingest.report import FAILED, OK, SKIPPED, BatchReport, ItemReport
+from ingest.sources import ItemSource, Roots, attach_sheet, discover
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Job:
+    """An item whose pages are in the pool."""
+    plan: ItemPlan
+    report: ItemReport
+    meta: SheetRow | None
+    collection: str | None
+    languages: str | None
+    futures: list[Future[PageOutcome]] = field(default_factory=list)
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    remaining: int = 0
+    error: str | None = None
+    finished: bool = False
+
+
+def run_batch(paths: Sequence[str | Path], *, store: ObjectStore, catalog: Catalog, engine: OcrEngine,
+              options: IngestOptions, sheet: str | Path | None = None, collection: str | None = None,
+              languages: str | None = None, publish: bool = False, force: bool = False,
+              progress: ProgressCallback | None = None) -> BatchReport:
+    """Ingest every item under `paths` (folders, PDFs, images) and return the report.
+
+    `sheet`: CSV whose rows give metadata to (and may add) items, paths relative to the sheet.
+    `collection`, `languages`: batch defaults; a sheet row's or item.yaml's values win.
+    `languages` forces the OCR model (e.g. "kaz+rus"); without it `ocr.select` chooses per page
+    (or `options.ocr_languages` when `options.model_choice == "fixed"`).
+    Raises SheetError when the sheet as a whole is unusable (nothing is stored then).
+    """
+    started = time.monotonic()
+    given = [Path(p) for p in paths]
+    sheet_path = Path(sheet) if sheet is not None else None
+    roots = Roots(given or ([sheet_path.parent] if sheet_path else []))
+    sources = discover(given, roots)
+    if sheet_path is not None:
+        sources = attach_sheet(sources, read_sheet_rows(sheet_path), sheet_path.parent, roots)
+    report = BatchReport()
+    jobs: list[_Job] = []
+    seen: dict[str, str] = {}
+    for source in sources:
+        entry = _prepare(source, store=store, catalog=catalog, options=options, collection=collection,
+                         languages=languages, force=force, seen=seen)
+        report.items.append(entry.report if isinstance(entry, _Job) else entry)
+        if isinstance(entry, _Job):
+            jobs.append(entry)
+    meter = Meter(sum(len(j.plan.tasks) for j in jobs), len(jobs), progress)
+    if jobs:
+        _run_pool(jobs, store=store, catalog=catalog, engine=engine, options=options, publish=publish,
+                  meter=meter)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _prepare(source: ItemSource, *, store: ObjectStore, catalog: Catalog, options: IngestOptions,
+             collection: str | None, languages: str | None, force: bool,
+             seen: dict[str, str]) -> _Job | ItemReport:
+    """Plan one item; a failure here (bad file, bad metadata) fails the item before any page work."""
+    failed = ItemReport(source.name, FAILED, warnings=[f"ignored: {n}" for n in source.ignored])
+    if source.error:
+        failed.error = source.error
+        return failed
+    problem = meta_error(source.meta, source.meta_where)
+    if problem:
+        failed.error = problem
+        return failed
+    meta = source.meta
+    item_languages = (meta.languages if meta and meta.languages else None) or languages or (
+        options.ocr_languages if options.model_choice == "fixed" else None)
+    try:
+        plan = plan_item(source, options, forced=item_languages, force=force)
+    except IngestError as exc:
+        failed.error = str(exc)
+        return failed
+    failed.item_id = plan.item_id
+    if plan.item_id in seen:
+        return ItemReport(source.name, SKIPPED, plan.item_id, len(plan.tasks),
+                          error=f"same content as {seen[plan.item_id]} in this batch")
+    seen[plan.item_id] = source.name
+    status = catalog.item_status(plan.item_id)
+    if status is not None and not force:
+        return ItemReport(source.name, SKIPPED, plan.item_id, len(plan.tasks), catalog_status=status)
+    try:
+        _store_source_masters(plan, store)
+    except (StorageError, PageFailed) as exc:
+        failed.error = str(exc)
+        return failed
+    item_report = ItemReport(source.name, OK, plan.item_id, len(plan.tasks), warnings=failed.warnings)
+    return _Job(plan, item_report, meta, (meta.collection if meta else None) or collection, item_languages,
+                remaining=len(plan.tasks))
+
+
+def _store_source_masters(plan: ItemPlan, store: ObjectStore) -> None:
+    """PDFs and multi-page TIFFs are kept once, unchanged, by this process (not by every page)."""
+    for f in plan.files:
+        if f.master_key is None:
+            continue
+        if store.exists(f.master_key) and store.stat(f.master_key).sha256 == f.sha256:
+            continue
+        info = store.put_file(f.master_key, f.file.path)
+        if info.sha256 != f.sha256:
+            raise PageFailed(f.file.name, "file changed while the batch was running (checksum differs)")
+
+
+def _run_pool(jobs: list[_Job], *, store: ObjectStore, catalog: Catalog, engine: OcrEngine,
+              options: IngestOptions, publish: bool, meter: Meter) -> None:
+    pages = sum(len(j.plan.tasks) for j in jobs)
+    workers = max(1, min(options.worker_count(os.cpu_count()), pages))
+    # forkserver, not fork: forking a process whose libvips (or a web server's) threads hold locks
+    # can deadlock the children. Workers get only the engine; storage stays in this process.
+    context = multiprocessing.get_context("forkserver")
+    owner: dict[Future[PageOutcome], tuple[_Job, PageTask, str]] = {}
+    with tempfile.TemporaryDirectory(prefix="olketanu-spool-") as spool_root, \
+            ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker,
+                                initargs=(engine,)) as pool:
+        for job in jobs:
+            for task in job.plan.tasks:
+                if job.error is None:
+                    _submit(job, task, pool, owner, spool_root, store, meter)
+                else:
+                    job.remaining -= 1
+            if job.remaining == 0:
+                _finish(job, store=store, catalog=catalog, publish=publish, meter=meter)
+        for future in as_completed(owner):
+            job, task, spool = owner[future]
+            if future.cancelled():
+                continue
+            job.remaining -= 1
+            _collect(job, task, future, store, meter)
+            clear_spool(spool)
+            if job.remaining == 0:
+                _finish(job, store=store, catalog=catalog, publish=publish, meter=meter)
+    for job in jobs:
+        # Every page came back or was cancelled, so every item was finished; if one was not,
+        # a count went wrong: report it rather than leave the item looking ok.
+        if not job.finished:
+            job.report.status = FAILED
+            job.report.error = f"{job.report.source}: internal error (pages left unaccounted for); see the log"
+            log.error("item %s not finished: %d pages unaccounted for", job.report.source, job.remaining)
+
+
+def _submit(job: _Job, task: PageTask, pool: ProcessPoolExecutor,
+            owner: dict[Future[PageOutcome], tuple[_Job, PageTask, str]], spool_root: str,
+            store: ObjectStore, meter: Meter) -> None:
+    """Send one page to the pool, unless a previous run already stored it."""
+    try:
+        cached = reusable_page(store, task)
+        if cached is None and derivatives_stored(store, task):
+            task = replace(task, reuse_derivatives=True)
+    except StorageError as exc:
+        job.error = f"{task.source_name}: storage failed ({exc})"
+        job.remaining -= 1
+        return
+    if cached is not None:
+        job.records[task.seq] = cached
+        job.report.pages_reused += 1
+        job.remaining -= 1
+        meter.page(job.report.source)
+        return
+    spool = os.path.join(spool_root, f"{task.item_id}-{task.seq:05d}")
+    future = pool.submit(run_page, task, spool)
+    job.futures.append(future)
+    owner[future] = (job, task, spool)
+
+
+def _collect(job: _Job, task: PageTask, future: Future[PageOutcome], store: ObjectStore, meter: Meter) -> None:
+    try:
+        outcome = future.result()
+    except BrokenProcessPool:
+        _fail(job, f"{task.source_name}: a worker process died (out of memory or killed)")
+        return
+    except Exception as exc:  # a bug in a step: fail this item loudly, keep the batch going
+        log.error("page %s failed unexpectedly", task.source_name, exc_info=exc)
+        _fail(job, f"{task.source_name}: internal error ({type(exc).__name__}: {exc}); see the log")
+        return
+    if outcome.error is not None:
+        _fail(job, outcome.error)
+        return
+    if job.error is not None:
+        return  # the item failed meanwhile: do not store pages nobody will reference
+    try:
+        job.records[task.seq] = store_page(store, task, outcome)
+    except (StorageError, PageFailed) as exc:
+        _fail(job, str(exc) if isinstance(exc, PageFailed) else f"{task.source_name}: storage failed ({exc})")
+        return
+    meter.page(job.report.source)
+
+
+def _fail(job: _Job, message: str) -> None:
+    if job.error is None:
+        job.error = message
+    # Pages not started yet are not worth doing: the item fails anyway.
+    for other in job.futures:
+        if other.cancel():
+            job.remaining -= 1
+
+
+def _finish(job: _Job, *, store: ObjectStore, catalog: Catalog, publish: bool, meter: Meter) -> None:
+    job.finished = True
+    report = job.report
+    left = len(job.plan.tasks) - len(job.records)
+    if job.error is not None:
+        report.status, report.error = FAILED, job.error
+        meter.item(report.source, pages_left=left)
+        return
+    meta = job.meta
+    record = meta.record if meta is not None and not meta.record.is_empty() else default_record(report.source)
+    try:
+        finished = finish_item(job.plan, list(job.records.values()), store=store, catalog=catalog,
+                               record=record, collection=job.collection, languages=job.languages,
+                               publish=publish, catalogue_ref=meta.catalogue if meta else None,
+                               access=meta.access if meta else None)
+    except Exception as exc:  # storage, PDF merge or the catalog refusing: this item fails, others go on
+        log.error("finishing %s failed", report.source, exc_info=exc)
+        report.status, report.error = FAILED, f"{report.source}: cannot be registered ({exc})"
+        meter.item(report.source)
+        return
+    pages = finished.item.pages
+    confidences = [p.ocr_confidence for p in pages if p.ocr_confidence is not None]
+    report.mean_confidence = round(sum(confidences) / len(confidences), 2) if confidences else None
+    report.flagged_pages = [{"seq": p.seq, "confidence": p.ocr_confidence} for p in pages if p.ocr_flagged]
+    report.ocr = [{"seq": p.seq, "model": p.ocr_model, "reason": p.ocr_evidence.get("reason")} for p in pages]
+    report.catalog_status = finished.status
+    meter.item(report.source)

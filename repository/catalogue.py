@@ -1,0 +1,345 @@
+"""The general catalogue: importing MARC records, and linking them to their digitised copies.
+
+Import (`import_files`) streams records from `repository.marc_import` and writes them in batches, one
+transaction per batch. Per record, matched by control number (001):
+- new -> created; same content hash -> unchanged (nothing written, the datestamp stays);
+- different content -> updated (datestamp moves); leader/05 'd' -> withdrawn (a tombstone for OAI).
+Every write adds a SearchOutbox row (kind "catalogue") in the same transaction.
+
+Links: an item whose `catalogue_ref` (from its sheet) names a record's control number or one of its
+ISBNs is linked to it automatically — when the record is imported and when the item is registered.
+Staff link by hand with `link_item` (audited). Automatic links follow the data: they are recomputed
+when either side changes; manual links stay until staff remove them.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from metadata.marc import control_number, is_deleted, isbns, normalise_isbn, to_dc
+from repository import events, outbox
+from repository.errors import BadRequest, NotFound
+from repository.marc_import import Failure, ImportReport, Notice, ReadRecord, read_file
+from repository.models import CatalogueIsbn, CatalogueLink, CatalogueRecord, Item, utcnow
+from repository.services import Services
+
+KIND = "catalogue"  # SearchOutbox.kind and OAI record kind
+DEFAULT_BATCH = 500
+_ID_SAFE = re.compile(r"[A-Za-z0-9_-]+")
+_RECORD_ID = re.compile(r"cat-[A-Za-z0-9_-]{1,60}")
+
+
+# --- identifiers ------------------------------------------------------------------------------
+
+
+def record_id_for(control: str | None, content_hash: str) -> str:
+    """`cat-<control number>` when it is URL-safe and short; else a slug plus a hash of it; without a
+    control number, `cat-h<hash of the content>`."""
+    if control is None:
+        return f"cat-h{content_hash[:20]}"
+    if _ID_SAFE.fullmatch(control) and len(control) <= 60:
+        return f"cat-{control}"
+    slug = "-".join(_ID_SAFE.findall(control))[:40].strip("-_") or "x"
+    return f"cat-{slug}-{hashlib.sha256(control.encode()).hexdigest()[:12]}"
+
+
+def check_record_id(value: str) -> str:
+    if _RECORD_ID.fullmatch(value) is None:
+        raise BadRequest(f"not a catalogue record identifier: {value!r}")
+    return value
+
+
+def content_hash(read: ReadRecord) -> str:
+    digest = hashlib.sha256(read.raw)
+    digest.update(f"\0{read.fmt}\0{read.encoding}".encode())
+    return digest.hexdigest()
+
+
+def ref_key(ref: str) -> str:
+    """How a sheet's catalogue reference is compared: an ISBN as ISBN-13, anything else as written."""
+    return normalise_isbn(ref) or ref.strip()
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A read record ready to store: its id, control number, Dublin Core, ISBNs and hash."""
+
+    read: ReadRecord
+    file: str
+    record_id: str
+    control: str | None
+    dc: dict[str, Any]
+    isbns: tuple[str, ...]
+    hash: str
+    deleted: bool
+
+
+def prepare(file: str, read: ReadRecord) -> Prepared:
+    record = to_dc(read.record, read.fmt)
+    digest = content_hash(read)
+    control = control_number(read.record)
+    return Prepared(read, file, record_id_for(control, digest), control, record.to_json(), tuple(isbns(record)),
+                    digest, is_deleted(read.record))
+
+
+def import_files(
+    services: Services, actor: str, paths: Iterable[Path], fmt: str = "auto", encoding: str = "auto",
+    batch_size: int = DEFAULT_BATCH, progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import every record of the files; a broken record is reported and the rest go in."""
+    report = ImportReport()
+    refs = item_refs(services)
+    batch: list[Prepared] = []
+    for path in paths:
+        for outcome in read_file(path, fmt, encoding):
+            if progress is not None:
+                progress(1)
+            prepared = _prepare_or_fail(path.name, outcome, report)
+            if prepared is None:
+                continue
+            batch.append(prepared)
+            if len(batch) >= batch_size:
+                write_batch(services, actor, batch, report, refs)
+                batch = []
+    if batch:
+        write_batch(services, actor, batch, report, refs)
+    return report
+
+
+def _prepare_or_fail(file: str, outcome: ReadRecord | Failure, report: ImportReport) -> Prepared | None:
+    if isinstance(outcome, Failure):
+        report.failures.append(outcome)
+        return None
+    report.warnings.extend(Notice(file, outcome.number, w) for w in outcome.warnings)
+    prepared = prepare(file, outcome)
+    if prepared.control is None:
+        report.warnings.append(Notice(file, outcome.number, "no control number (001): stored under an id made "
+                                      "from its content, so a changed version will be a new record"))
+    elif len(prepared.control) > 100:
+        report.failures.append(Failure(file, outcome.number, "control number (001) longer than 100 characters",
+                                       prepared.control[:100]))
+        return None
+    return prepared
+
+
+def write_batch(
+    services: Services, actor: str, batch: list[Prepared], report: ImportReport, refs: dict[str, list[str]],
+) -> None:
+    """One transaction for the batch: each record created, updated, withdrawn or left alone."""
+    with services.db.transaction() as session:
+        ids = {p.record_id for p in batch}
+        existing = {r.id: r for r in session.scalars(select(CatalogueRecord).where(CatalogueRecord.id.in_(ids)))}
+        touched: dict[str, tuple[CatalogueRecord, bool]] = {}
+        for prepared in batch:
+            known = existing.get(prepared.record_id)
+            outcome, record = _apply(session, known, prepared)
+            existing[record.id] = record
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome != "unchanged":
+                was_new = touched[record.id][1] if record.id in touched else known is None
+                touched[record.id] = (record, was_new)
+        session.flush()
+        for record, new in touched.values():
+            report.linked += relink_record(session, record, refs, new)
+
+
+def _apply(session: Session, record: CatalogueRecord | None, p: Prepared) -> tuple[str, CatalogueRecord]:
+    """('created' | 'updated' | 'deleted' | 'unchanged', the record) — and the write that goes with it."""
+    if record is not None and record.content_hash == p.hash:
+        return "unchanged", record
+    now = utcnow()
+    status = "withdrawn" if p.deleted else "active"
+    if record is None:
+        record = CatalogueRecord(id=p.record_id, created=now, isbns=[])
+        session.add(record)
+        outcome = "deleted" if p.deleted else "created"
+    else:
+        outcome = "deleted" if p.deleted and record.status != "withdrawn" else "updated"
+    record.control_number = p.control
+    record.format = p.read.fmt
+    record.status = status
+    record.dc = p.dc
+    record.raw, record.raw_syntax, record.raw_encoding = p.read.raw, p.read.syntax, p.read.encoding
+    record.content_hash = p.hash
+    record.updated = record.datestamp = now
+    if p.deleted:
+        record.withdrawn_at = record.withdrawn_at or now
+    else:
+        record.withdrawn_at = None
+    if list(record.isbns) != list(p.isbns):
+        record.isbns = list(p.isbns)
+        record.isbn_rows = [CatalogueIsbn(isbn=isbn) for isbn in p.isbns]
+    outbox.enqueue(session, p.record_id, "delete" if p.deleted else "upsert", kind=KIND)
+    return outcome, record
+
+
+# --- links ------------------------------------------------------------------------------------
+
+
+def item_refs(services: Services) -> dict[str, list[str]]:
+    """Every item's catalogue reference (as `ref_key`) -> item ids; read once per import."""
+    refs: dict[str, list[str]] = defaultdict(list)
+    with services.db.read() as session:
+        for item_id, ref in session.execute(select(Item.id, Item.catalogue_ref).where(Item.catalogue_ref.is_not(None))):
+            if ref and ref.strip():
+                refs[ref_key(ref)].append(item_id)
+    return dict(refs)
+
+
+def record_keys(record: CatalogueRecord) -> list[str]:
+    return [k for k in (record.control_number, *(record.isbns or [])) if k]
+
+
+def relink_record(session: Session, record: CatalogueRecord, refs: dict[str, list[str]], new: bool = False) -> int:
+    """Make the record's automatic links those its keys find in `refs`; returns how many were added.
+    (`new`: the record was created in this transaction, so it has no links yet.)"""
+    wanted = {item_id for key in record_keys(record) for item_id in refs.get(key, ())}
+    if new and not wanted:
+        return 0
+    current = {} if new else {link.item_id: link for link in session.scalars(
+        select(CatalogueLink).where(CatalogueLink.record_id == record.id))}
+    added = 0
+    for item_id, link in current.items():
+        if link.how == "auto" and item_id not in wanted:
+            session.delete(link)
+    for item_id in wanted - set(current):
+        session.add(CatalogueLink(record_id=record.id, item_id=item_id, how="auto", created=utcnow()))
+        added += 1
+    return added
+
+
+def find_record_for_ref(session: Session, ref: str | None) -> CatalogueRecord | None:
+    """The catalogue record an item's sheet reference names (control number, else ISBN), if any."""
+    if not ref or not ref.strip():
+        return None
+    found = session.scalar(select(CatalogueRecord).where(CatalogueRecord.control_number == ref.strip()))
+    if found is not None:
+        return found
+    isbn = normalise_isbn(ref)
+    if isbn is None:
+        return None
+    return session.scalar(
+        select(CatalogueRecord).join(CatalogueIsbn, CatalogueIsbn.record_id == CatalogueRecord.id)
+        .where(CatalogueIsbn.isbn == isbn).order_by(CatalogueRecord.id).limit(1)
+    )
+
+
+def relink_item(session: Session, item: Item) -> str | None:
+    """Inside the item's own transaction (registration, creation): its automatic link follows its
+    `catalogue_ref`. Returns the linked record id, if any."""
+    record = find_record_for_ref(session, item.catalogue_ref)
+    for link in session.scalars(select(CatalogueLink).where(CatalogueLink.item_id == item.id, CatalogueLink.how == "auto")):
+        if record is None or link.record_id != record.id:
+            session.delete(link)
+    if record is None:
+        return None
+    if session.get(CatalogueLink, (record.id, item.id)) is None:
+        session.flush()
+        session.add(CatalogueLink(record_id=record.id, item_id=item.id, how="auto", created=utcnow()))
+        outbox.enqueue(session, record.id, "upsert", kind=KIND)
+    return record.id
+
+
+def get_record(session: Session, record_id: str) -> CatalogueRecord:
+    record = session.get(CatalogueRecord, check_record_id(record_id))
+    if record is None:
+        raise NotFound(f"no catalogue record {record_id!r}")
+    return record
+
+
+def link_item(services: Services, actor: str, item_id: str, record_id: str) -> CatalogueLink:
+    """Staff: mark the item as a digitised copy of the record (an audited, manual link)."""
+    with services.db.transaction() as session:
+        record = get_record(session, record_id)
+        if session.get(Item, item_id) is None:
+            raise NotFound(f"no item {item_id!r}")
+        link = session.get(CatalogueLink, (record.id, item_id))
+        before = None if link is None else {"how": link.how}
+        if link is None:
+            link = CatalogueLink(record_id=record.id, item_id=item_id, how="manual", created=utcnow())
+            session.add(link)
+        link.how = "manual"
+        events.record(session, actor, "link-catalogue", "catalogue", record.id, before,
+                      {"item": item_id, "how": "manual"})
+        outbox.enqueue(session, record.id, "upsert", kind=KIND)
+    return link
+
+
+def unlink_item(services: Services, actor: str, item_id: str, record_id: str) -> None:
+    """Staff: remove the link between the item and the record (manual or automatic)."""
+    with services.db.transaction() as session:
+        record = get_record(session, record_id)
+        link = session.get(CatalogueLink, (record.id, item_id))
+        if link is None:
+            raise NotFound(f"item {item_id!r} is not linked to {record_id!r}")
+        events.record(session, actor, "unlink-catalogue", "catalogue", record.id,
+                      {"item": item_id, "how": link.how}, None)
+        session.delete(link)
+        outbox.enqueue(session, record.id, "upsert", kind=KIND)
+
+
+def linked_items(session: Session, record_id: str) -> list[Item]:
+    return list(session.scalars(
+        select(Item).join(CatalogueLink, CatalogueLink.item_id == Item.id)
+        .where(CatalogueLink.record_id == record_id).order_by(Item.id)))
+
+
+def records_of_item(session: Session, item_id: str) -> list[CatalogueRecord]:
+    return list(session.scalars(
+        select(CatalogueRecord).join(CatalogueLink, CatalogueLink.record_id == CatalogueRecord.id)
+        .where(CatalogueLink.item_id == item_id).order_by(CatalogueRecord.id)))
+
+
+# --- listing (OAI, reindex) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordHeader:
+    id: str
+    datestamp: datetime
+    deleted: bool
+    dc: dict[str, Any] | None
+
+
+def list_records(
+    session: Session, after: str | None = None, limit: int = 100, start: datetime | None = None,
+    end: datetime | None = None, with_dc: bool = True,
+) -> list[RecordHeader]:
+    """Records in keyset order by id (after `after`), optionally within [start, end) by datestamp."""
+    columns: list[Any] = [CatalogueRecord.id, CatalogueRecord.datestamp, CatalogueRecord.status]
+    if with_dc:
+        columns.append(CatalogueRecord.dc)
+    query = select(*columns).order_by(CatalogueRecord.id).limit(limit)
+    if after is not None:
+        query = query.where(CatalogueRecord.id > after)
+    if start is not None:
+        query = query.where(CatalogueRecord.datestamp >= start)
+    if end is not None:
+        query = query.where(CatalogueRecord.datestamp < end)
+    return [RecordHeader(row.id, row.datestamp, row.status == "withdrawn",
+                         row.dc if with_dc and row.status != "withdrawn" else None)
+            for row in session.execute(query)]
+
+
+def all_record_ids(session: Session, batch: int = 1000) -> Iterator[str]:
+    """Every active record id, in keyset batches (for a full reindex)."""
+    after = ""
+    while True:
+        ids = list(session.scalars(select(CatalogueRecord.id).where(
+            CatalogueRecord.id > after, CatalogueRecord.status == "active").order_by(CatalogueRecord.id).limit(batch)))
+        if not ids:
+            return
+        yield from ids
+        after = ids[-1]
