@@ -21,3 +21,6 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals.update(url_with=url_with)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # tidy HTML from indented templates
     app.register_blueprint(public.make_blueprint())
+    from repository.web import catalogue_page  # issue 8: /catalogue/<record_id>
+
+    app.register_blueprint(catalogue_page.make_blueprint())

@@ -148,6 +148,9 @@ def item(item_id: str) -> str:
         crumbs = collection_titles(session, collection_path, locale)
         has_pdf, has_text = found.pdf_key is not None, found.text_key is not None
         created = found.created
+        from repository.web.catalogue_page import catalogue_links  # issue 8: "catalogue record" on the page
+
+        catalogue_records = catalogue_links(session, item_id, locale)
     view = RepositorySource(services).item(item_id)
     if view is None:  # deleted between the two reads
         raise NotFound(f"no item {item_id!r}")
@@ -176,6 +179,7 @@ def item(item_id: str) -> str:
         created=created,
         max_copy=delivery.MAX_PAGES,
         image_id=image_id(item_id, seq) if seq else None,
+        catalogue_records=catalogue_records,
     )
 
 
