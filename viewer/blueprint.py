@@ -6,6 +6,9 @@ asks for JSON-LD. Errors are `viewer.errors.ViewerError` subclasses and become t
 
 Access: an item the caller may not see (`source.can_view` False) answers 403 for its manifest, its
 Content Search and its viewer page, before anything about the item is built.
+
+The blueprint's static folder (`/iiif/static/`) holds the viewer's own small JS (js/viewer.js, which
+starts Mirador); Mirador's bundle itself is served by the application (`options.mirador_url`).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, request
+from markupsafe import Markup
 
 from storage.base import ObjectStore
 from viewer.collections import build_collection, build_top_collection
@@ -67,7 +71,8 @@ def _page_arg(name: str, default: int, minimum: int) -> int:
 
 def make_blueprint(source: Source, store: ObjectStore, options: ViewerOptions) -> Blueprint:
     """All IIIF routes (Image API, manifests, collections, Content Search, viewer page) on one blueprint."""
-    bp = Blueprint("iiif", __name__, template_folder="templates")
+    # The name "iiif" is also spelled in templates/viewer/_mirador_embed.html (url_for of the static JS).
+    bp = Blueprint("iiif", __name__, template_folder="templates", static_folder="static")
     alto_cache = AltoCache(options.alto_cache_items, options.alto_cache_ttl_s)
 
     @bp.errorhandler(ViewerError)
@@ -123,8 +128,15 @@ def make_blueprint(source: Source, store: ObjectStore, options: ViewerOptions) -
         html = viewer_page_html(options, item, page=page, query=request.args.get("q") or None)
         return Response(html, content_type="text/html; charset=utf-8")
 
-    # `{{ mirador_embed(item, page, q) }}` in any template of the app (the web UI's item page).
-    bp.add_app_template_global(lambda item, page=1, q=None: embed_html(options, item, page, q), "mirador_embed")
+    def mirador_embed(item: ItemView | str, page: int = 1, q: str | None = None) -> Markup:
+        """`{{ mirador_embed(item, page, q) }}` in any template of the app; `item` may be its id.
+
+        The caller has already checked the reader may see the item (the web UI's item page does).
+        """
+        view = source.item(item) if isinstance(item, str) else item
+        return embed_html(options, view, page, q) if view is not None else Markup("")
+
+    bp.add_app_template_global(mirador_embed, "mirador_embed")
 
     # Image API 3.0 under /3/<identifier>/… — implemented in viewer/image_api.py (image engineer).
     register_image_routes(bp, source, store, options)

@@ -1,9 +1,15 @@
-"""The Mirador viewer: an embeddable HTML fragment for the web UI's item page, and a standalone page.
+"""The Mirador viewer: one embed (container, JSON data island, scripts) for every page that shows it.
 
-Mirador 4 is the npm package's UMD bundle (`dist/mirador.min.js`), served by the application at
-`options.mirador_url`; it is installed by setup and never committed. The window opens on the item's
-manifest at the requested page, with the search panel in the sidebar when the item has OCR text; a
-query opens Content Search on it at once (`windows[].defaultSearchQuery`).
+The web UI's item page includes it with `{{ mirador_embed(item, page, q) }}` (registered by the
+blueprint), and `/iiif/viewer/<item_id>` is a page with nothing but it. Mirador 4 is the npm package's
+UMD bundle (`dist/mirador.min.js`), served by the application at `options.mirador_url`; it is installed
+by setup and never committed.
+
+No inline script: the site's Content-Security-Policy forbids them. The configuration travels in a
+`<script type="application/json">` island that the blueprint's static `js/viewer.js` reads. A query
+is not Mirador's `windows[].defaultSearchQuery` (Mirador 4.0.0 then crashes the window, "reading
+'targetId'"): the island carries it beside the configuration and viewer.js starts the search once
+the page is shown.
 """
 from __future__ import annotations
 
@@ -23,9 +29,9 @@ def canvas_index(item: ItemView, page: int) -> int:
 
 
 def mirador_config(
-    options: ViewerOptions, item: ItemView, page: int = 1, query: str | None = None, element_id: str = "mirador"
+    options: ViewerOptions, item: ItemView, page: int = 1, element_id: str = "mirador"
 ) -> dict[str, Any]:
-    """The object passed to `Mirador.viewer(...)`."""
+    """The object passed to `Mirador.viewer(...)`: the item's manifest opened at `page`."""
     searchable = has_text(item)
     window: dict[str, Any] = {
         "manifestId": options.manifest_url(item.id),
@@ -33,8 +39,6 @@ def mirador_config(
     }
     if len(item.pages) > 1:
         window["thumbnailNavigationPosition"] = "far-bottom"
-    if query and searchable:
-        window["defaultSearchQuery"] = query
     return {
         "id": element_id,
         "windows": [window],
@@ -58,14 +62,22 @@ def mirador_config(
     }
 
 
+def embed_data(
+    options: ViewerOptions, item: ItemView, page: int = 1, query: str | None = None, element_id: str = "mirador"
+) -> dict[str, Any]:
+    """The data island: Mirador's configuration, and the Content Search to start (None: no search)."""
+    search = None
+    if query and has_text(item):
+        search = {"url": options.search1_url(item.id), "query": query}
+    return {"config": mirador_config(options, item, page, element_id), "search": search}
+
+
 def embed_html(
     options: ViewerOptions, item: ItemView, page: int = 1, query: str | None = None, element_id: str = "mirador"
 ) -> Markup:
-    """The fragment (container + script tags) that shows `item` in Mirador; needs an app context."""
-    config = mirador_config(options, item, page, query, element_id)
-    return Markup(
-        render_template("viewer/_mirador_embed.html", config=config, element_id=element_id, options=options)
-    )
+    """The fragment that shows `item` in Mirador, filling its parent (which sets the size); needs a request."""
+    data = embed_data(options, item, page, query, element_id)
+    return Markup(render_template("viewer/_mirador_embed.html", data=data, options=options))
 
 
 def viewer_page_html(options: ViewerOptions, item: ItemView, page: int = 1, query: str | None = None) -> str:

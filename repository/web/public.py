@@ -28,9 +28,7 @@ from repository.web.display import best_value, map_text, shown_fields, title_of
 from repository.web.i18n import current_locale
 from repository.web.listing import collection_cards, collection_titles, image_url, items_in_collection, recent_items
 from repository.web.search_page import results_page
-from viewer.options import ViewerOptions
-from viewer.source import ItemView
-from viewer.viewer_page import canvas_index, mirador_config
+from viewer.viewer_page import canvas_index
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIRADOR_DIST = PROJECT_ROOT / "node_modules" / "mirador" / "dist"
@@ -166,7 +164,7 @@ def item(item_id: str) -> str:
         pages=page_rows,
         page=seq,
         query=query,
-        mirador=_viewer_data(options, view, page, query) if page_rows else None,
+        mirador=bool(page_rows),
         breadcrumbs=[(cid, *crumbs.get(cid, (cid, ""))) for cid in collection_path],
         downloads={
             "pdf": url_for("api.item_pdf", item_id=item_id) if has_pdf else None,
@@ -181,19 +179,6 @@ def item(item_id: str) -> str:
         image_id=image_id(item_id, seq) if seq else None,
         catalogue_records=catalogue_records,
     )
-
-
-def _viewer_data(options: ViewerOptions, view: ItemView, page: int, query: str | None) -> dict:
-    """What viewer.js reads from the page: Mirador's configuration and the search to run in it.
-
-    The query travels beside the configuration, not as Mirador's `defaultSearchQuery` (see viewer.js).
-    """
-    config = mirador_config(options, view, page, query)
-    searchable = "defaultSearchQuery" in config["windows"][0]
-    for window in config["windows"]:
-        window.pop("defaultSearchQuery", None)
-    search = {"url": options.search1_url(view.id), "query": query} if searchable else None
-    return {"config": config, "search": search}
 
 
 def _citation(item_id: str) -> citations.Citation:

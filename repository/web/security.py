@@ -1,20 +1,16 @@
 """Security headers on every response, and the link rule for metadata values.
 
-The Content-Security-Policy allows scripts only from our own origin (no inline scripts: the viewer's
-configuration travels in a JSON data island read by /static/js/viewer.js). Mirador sets inline styles,
-so `style-src` alone allows 'unsafe-inline'. Images, manifests and tiles may come from the configured
-public base URL when it differs from the origin a request arrived on (a proxy in front of the app).
-
-The standalone IIIF viewer page (/iiif/viewer/…) is the viewer package's own and still embeds its
-configuration inline, so the CSP is not applied under /iiif; the other headers are.
+The Content-Security-Policy, on every HTML page (the IIIF viewer page under /iiif/ too), allows scripts
+only from our own origin: no inline scripts (the viewer's configuration travels in a JSON data island
+read by the viewer package's /iiif/static/js/viewer.js). Mirador sets inline styles, so `style-src`
+alone allows 'unsafe-inline'. Images, manifests and tiles may come from the configured public base URL
+when it differs from the origin a request arrived on (a proxy in front of the app).
 """
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
-
-CSP_EXEMPT_PREFIX = "/iiif/"
+from flask import Flask, Response, current_app
 
 
 def origin_of(url: str) -> str | None:
@@ -61,9 +57,8 @@ def _add_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if response.mimetype == "text/html":
         headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if not request.path.startswith(CSP_EXEMPT_PREFIX):
-            base_url = current_app.extensions["olketanu"].config.get("repository", "base_url")
-            headers.setdefault("Content-Security-Policy", content_security_policy(base_url))
+        base_url = current_app.extensions["olketanu"].config.get("repository", "base_url")
+        headers.setdefault("Content-Security-Policy", content_security_policy(base_url))
     return response
 
 

@@ -3,7 +3,10 @@
 A small Flask app (only the IIIF blueprint and Mirador's bundle) runs in a thread on a free port,
 with a fake Source over a generated 2-page item: page images rendered with Pillow, pyramidal TIFFs
 written by libvips (tiffsave, JPEG tiles, 256 px), ALTO from the real `tesseract`. The word is on
-page 2 in Latin letters; the test types it in Cyrillic, so folding is proven end to end.
+page 2 in Latin letters; the test types it in Cyrillic, so folding is proven end to end. Pages carry
+the site's Content-Security-Policy (no inline scripts), as the real application sends it.
+
+Chromium, tesseract and node_modules/mirador are installed by setup: their absence fails these tests.
 """
 from __future__ import annotations
 
@@ -31,14 +34,14 @@ PAGES = {
 }
 
 
-def _missing() -> str | None:
+def _require_tools() -> None:
+    """Fails (never skips): setup installs all three, so a missing one is a broken installation."""
     if not (MIRADOR_DIST / "mirador.min.js").exists():
-        return "node_modules/mirador is not installed (setup.sh runs npm install)"
+        pytest.fail(f"{MIRADOR_DIST}/mirador.min.js is missing: setup.sh runs npm install")
     if not Path(CHROMIUM).exists():
-        return "Debian chromium is not installed"
+        pytest.fail(f"{CHROMIUM} is missing: setup.sh installs Debian chromium")
     if not shutil.which("tesseract"):
-        return "tesseract is not installed"
-    return None
+        pytest.fail("tesseract is missing: setup.sh installs it")
 
 
 def _render_page(path: Path, lines: list[str]) -> None:
@@ -69,6 +72,12 @@ def _tesseract_alto(src: Path, out_base: Path) -> bytes:
     return out_base.with_suffix(".xml").read_bytes()
 
 
+def _with_csp(response, base: str, policy):
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = policy(base)
+    return response
+
+
 class BrowserSource:
     def __init__(self, item: ItemView, access_keys: dict[str, str]) -> None:
         self._item = item
@@ -95,11 +104,10 @@ class BrowserSource:
 
 @pytest.fixture(scope="module")
 def prez_live_server(tmp_path_factory):
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
+    _require_tools()
     from werkzeug.serving import make_server
 
+    from repository.web.security import content_security_policy
     from storage.local import LocalStore
     from viewer.blueprint import make_blueprint
     from viewer.options import ViewerOptions
@@ -130,6 +138,7 @@ def prez_live_server(tmp_path_factory):
     base = f"http://127.0.0.1:{server.server_port}"
     options = ViewerOptions(base_url=base, tile_cache_dir=str(work / "tiles"))
     app.register_blueprint(make_blueprint(BrowserSource(item, access), store, options), url_prefix="/iiif")
+    app.after_request(lambda response: _with_csp(response, base, content_security_policy))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base
@@ -139,8 +148,7 @@ def prez_live_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def prez_browser():
-    if _missing():
-        pytest.skip(_missing())
+    _require_tools()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -148,7 +156,8 @@ def prez_browser():
             executable_path=CHROMIUM,
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-extensions", "--no-first-run"],
+                  "--disable-component-update", "--disable-sync", "--disable-extensions", "--no-first-run",
+                  "--disable-quic"],
         )
         yield browser
         browser.close()
@@ -164,10 +173,46 @@ def _yellowish_pixels(png: bytes) -> int:
     return sum(1 for r, g, b in image.getdata() if r > 200 and g > 200 and r - b > 50)
 
 
-def test_mirador_loads_tiles_and_highlights_a_search_hit(prez_live_server, prez_browser):
-    page = prez_browser.new_page(viewport={"width": 1280, "height": 900})
+def _open(browser):
+    """A new page; uncaught script errors and CSP violations go to `page.olk_errors`.
+
+    Other console errors are not collected: Mirador 4.0.0 logs a React 19 deprecation warning as one,
+    and the missing favicon is another.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and errors.append(msg.text))
+    page.olk_errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+def _current_canvas(page) -> str:
+    return page.evaluate("""() => {
+        const state = window.olketanuMirador.mirador.store.getState();
+        return Object.values(state.windows)[0].canvasId || '';
+    }""")
+
+
+def _assert_hit_highlighted_on_page_2(page, base: str, screenshot: str) -> None:
+    """The search panel has the hit selected, page 2's tiles loaded and a yellow box drawn on them."""
+    selected = page.locator("li.windowSelected, .windowSelected").first
+    selected.wait_for(timeout=30_000)
+    assert "Oskemen" in selected.inner_text()
+    page.wait_for_function(
+        "performance.getEntriesByType('resource').some(e => e.name.includes('/iiif/3/town-p2/'))", timeout=30_000
+    )
+    assert _current_canvas(page) == f"{base}/iiif/manifest/town/canvas/2"
+    osd = page.locator(".openseadragon-canvas").first
+    page.wait_for_timeout(1500)  # the highlight is drawn after the zoom-to-hit animation
+    artifacts = ROOT / "tests" / "artifacts"  # git-ignored; kept for a human to look at
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / screenshot))
+    assert _yellowish_pixels(osd.screenshot()) > 300, "no highlighted box on the canvas"
+
+
+def test_mirador_loads_tiles_and_highlights_a_search_hit(prez_live_server, prez_browser):
+    page = _open(prez_browser)
     image_responses: list[tuple[str, int]] = []
     page.on("response", lambda r: "/iiif/3/" in r.url and image_responses.append((r.url, r.status)))
 
@@ -187,17 +232,18 @@ def test_mirador_loads_tiles_and_highlights_a_search_hit(prez_live_server, prez_
     assert body["resources"][0]["on"].startswith(f"{prez_live_server}/iiif/manifest/town/canvas/2#xywh=")
 
     # Mirador selects the first hit, shows it in the panel and switches to page 2 to draw it
-    selected = page.locator("li.windowSelected, .windowSelected").first
-    selected.wait_for(timeout=30_000)
-    assert "Oskemen" in selected.inner_text()
-    page.wait_for_function(
-        "performance.getEntriesByType('resource').some(e => e.name.includes('/iiif/3/town-p2/'))", timeout=30_000
-    )
-    osd = page.locator(".openseadragon-canvas").first
-    page.wait_for_timeout(1500)  # the highlight is drawn after the zoom-to-hit animation
-    artifacts = ROOT / "tests" / "artifacts"  # git-ignored; kept for a human to look at
-    artifacts.mkdir(exist_ok=True)
-    page.screenshot(path=str(artifacts / "mirador_search_hit.png"))
-    assert _yellowish_pixels(osd.screenshot()) > 300, "no highlighted box on the canvas"
-    assert errors == []
+    _assert_hit_highlighted_on_page_2(page, prez_live_server, "mirador_search_hit.png")
+    assert page.olk_errors == []
+    page.close()
+
+
+def test_viewer_url_with_page_and_query_shows_the_hit(prez_live_server, prez_browser):
+    # The query in the URL starts Content Search once page 2 is shown (not Mirador's
+    # defaultSearchQuery, which crashes the whole window in Mirador 4.0.0).
+    page = _open(prez_browser)
+    with page.expect_response(lambda r: "/iiif/search/1/town?q=" in r.url and r.ok, timeout=30_000) as search:
+        page.goto(f"{prez_live_server}/iiif/viewer/town?page=2&q=Өскемен")
+    assert search.value.json()["within"]["total"] == 1
+    _assert_hit_highlighted_on_page_2(page, prez_live_server, "mirador_viewer_url_hit.png")
+    assert page.olk_errors == []
     page.close()

@@ -55,7 +55,7 @@ def test_item_page_shows_viewer_metadata_downloads_citations(client, collections
     config = re.search(r'<script type="application/json" id="mirador-config">(.*?)</script>', html, re.S)
     assert config and '"canvasIndex": 1' in config.group(1)  # page 2 is canvas index 1
     assert '"search": {"query": "Өскемен", "url": "http://127.0.0.1:5000/iiif/search/1/item1"}' in config.group(1)
-    assert "/static/mirador/mirador.min.js" in html and "/static/js/viewer.js" in html
+    assert "/static/mirador/mirador.min.js" in html and "/iiif/static/js/viewer.js" in html
     assert "/api/items/item1/pdf" in html and "/api/items/item1/text" in html
     assert "/iiif/3/item1~2/full/800,/0/default.jpg" in html and "/iiif/3/item1~2/full/max/0/default.jpg" in html
     assert "oai:olketanu.kz:item1" in html
