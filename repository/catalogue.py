@@ -73,25 +73,35 @@ def ref_key(ref: str) -> str:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """A read record ready to store: its id, control number, Dublin Core, ISBNs and hash."""
+class Pending:
+    """A read record with what tells whether it changed: id, control number, content hash, deletion."""
 
     read: ReadRecord
     file: str
     record_id: str
     control: str | None
-    dc: dict[str, Any]
-    isbns: tuple[str, ...]
     hash: str
     deleted: bool
 
 
-def prepare(file: str, read: ReadRecord) -> Prepared:
-    record = to_dc(read.record, read.fmt)
+@dataclass(frozen=True)
+class Prepared:
+    """A changed record ready to store: its Dublin Core and ISBNs (the crosswalk runs only for these)."""
+
+    pending: Pending
+    dc: dict[str, Any]
+    isbns: tuple[str, ...]
+
+
+def pending(file: str, read: ReadRecord) -> Pending:
     digest = content_hash(read)
     control = control_number(read.record)
-    return Prepared(read, file, record_id_for(control, digest), control, record.to_json(), tuple(isbns(record)),
-                    digest, is_deleted(read.record))
+    return Pending(read, file, record_id_for(control, digest), control, digest, is_deleted(read.record))
+
+
+def prepare(p: Pending) -> Prepared:
+    record = to_dc(p.read.record, p.read.fmt)
+    return Prepared(p, record.to_json(), tuple(isbns(record)))
 
 
 def import_files(
@@ -101,7 +111,7 @@ def import_files(
     """Import every record of the files; a broken record is reported and the rest go in."""
     report = ImportReport()
     refs = item_refs(services)
-    batch: list[Prepared] = []
+    batch: list[Pending] = []
     for path in paths:
         for outcome in read_file(path, fmt, encoding):
             if progress is not None:
@@ -118,47 +128,54 @@ def import_files(
     return report
 
 
-def _prepare_or_fail(file: str, outcome: ReadRecord | Failure, report: ImportReport) -> Prepared | None:
+def _prepare_or_fail(file: str, outcome: ReadRecord | Failure, report: ImportReport) -> Pending | None:
     if isinstance(outcome, Failure):
         report.failures.append(outcome)
         return None
     report.warnings.extend(Notice(file, outcome.number, w) for w in outcome.warnings)
-    prepared = prepare(file, outcome)
-    if prepared.control is None:
+    found = pending(file, outcome)
+    if found.control is None:
         report.warnings.append(Notice(file, outcome.number, "no control number (001): stored under an id made "
                                       "from its content, so a changed version will be a new record"))
-    elif len(prepared.control) > 100:
+    elif len(found.control) > 100:
         report.failures.append(Failure(file, outcome.number, "control number (001) longer than 100 characters",
-                                       prepared.control[:100]))
+                                       found.control[:100]))
         return None
-    return prepared
+    return found
 
 
 def write_batch(
-    services: Services, actor: str, batch: list[Prepared], report: ImportReport, refs: dict[str, list[str]],
+    services: Services, actor: str, batch: list[Pending], report: ImportReport, refs: dict[str, list[str]],
 ) -> None:
-    """One transaction for the batch: each record created, updated, withdrawn or left alone."""
+    """One transaction for the batch: each record created, updated, withdrawn or left alone.
+
+    Hashes are compared first, so an unchanged record costs one hash and no crosswalk or row load."""
     with services.db.transaction() as session:
         ids = {p.record_id for p in batch}
-        existing = {r.id: r for r in session.scalars(select(CatalogueRecord).where(CatalogueRecord.id.in_(ids)))}
+        hashes = dict(session.execute(
+            select(CatalogueRecord.id, CatalogueRecord.content_hash).where(CatalogueRecord.id.in_(ids))).all())
+        changed_ids = {p.record_id for p in batch if p.record_id in hashes and hashes[p.record_id] != p.hash}
+        existing = {r.id: r for r in session.scalars(
+            select(CatalogueRecord).where(CatalogueRecord.id.in_(changed_ids)))} if changed_ids else {}
         touched: dict[str, tuple[CatalogueRecord, bool]] = {}
-        for prepared in batch:
-            known = existing.get(prepared.record_id)
-            outcome, record = _apply(session, known, prepared)
-            existing[record.id] = record
+        for p in batch:
+            if hashes.get(p.record_id) == p.hash:
+                report.unchanged += 1
+                continue
+            known = existing.get(p.record_id)
+            outcome, record = _apply(session, known, prepare(p))
+            existing[record.id], hashes[record.id] = record, record.content_hash
             setattr(report, outcome, getattr(report, outcome) + 1)
-            if outcome != "unchanged":
-                was_new = touched[record.id][1] if record.id in touched else known is None
-                touched[record.id] = (record, was_new)
+            was_new = touched[record.id][1] if record.id in touched else known is None
+            touched[record.id] = (record, was_new)
         session.flush()
         for record, new in touched.values():
             report.linked += relink_record(session, record, refs, new)
 
 
-def _apply(session: Session, record: CatalogueRecord | None, p: Prepared) -> tuple[str, CatalogueRecord]:
-    """('created' | 'updated' | 'deleted' | 'unchanged', the record) — and the write that goes with it."""
-    if record is not None and record.content_hash == p.hash:
-        return "unchanged", record
+def _apply(session: Session, record: CatalogueRecord | None, prepared: Prepared) -> tuple[str, CatalogueRecord]:
+    """('created' | 'updated' | 'deleted', the record) — and the write that goes with it."""
+    p = prepared.pending
     now = utcnow()
     status = "withdrawn" if p.deleted else "active"
     if record is None:
@@ -170,7 +187,7 @@ def _apply(session: Session, record: CatalogueRecord | None, p: Prepared) -> tup
     record.control_number = p.control
     record.format = p.read.fmt
     record.status = status
-    record.dc = p.dc
+    record.dc = prepared.dc
     record.raw, record.raw_syntax, record.raw_encoding = p.read.raw, p.read.syntax, p.read.encoding
     record.content_hash = p.hash
     record.updated = record.datestamp = now
@@ -178,9 +195,9 @@ def _apply(session: Session, record: CatalogueRecord | None, p: Prepared) -> tup
         record.withdrawn_at = record.withdrawn_at or now
     else:
         record.withdrawn_at = None
-    if list(record.isbns) != list(p.isbns):
-        record.isbns = list(p.isbns)
-        record.isbn_rows = [CatalogueIsbn(isbn=isbn) for isbn in p.isbns]
+    if list(record.isbns) != list(prepared.isbns):
+        record.isbns = list(prepared.isbns)
+        record.isbn_rows = [CatalogueIsbn(isbn=isbn) for isbn in prepared.isbns]
     outbox.enqueue(session, p.record_id, "delete" if p.deleted else "upsert", kind=KIND)
     return outcome, record
 

@@ -79,6 +79,9 @@ def record_change(
     item.updated = now
     if before is None or any(k in EXPOSED for k in changed):
         item.datestamp = now
+    # Here rather than in publish(): ingest publishes through this function too.
+    if item.status == "published" and item.first_published_at is None:
+        item.first_published_at = now
     events.record(
         session, actor, action, "item", item.id,
         None if before is None else {k: before[k] for k in changed},
@@ -161,7 +164,8 @@ def withdraw(services: Services, actor: str, item_id: str) -> Item:
 
 
 def unpublish(services: Services, actor: str, item_id: str) -> Item:
-    """Back to draft (e.g. to correct it before anyone harvests it)."""
+    """Back to draft (e.g. to correct it). The status change moves the datestamp; an item that was ever
+    published stays in OAI-PMH as a deletion, since harvesters may have taken it."""
     with changing(services, actor, "unpublish", item_id) as (_, item):
         item.status = "draft"
         item.withdrawn_at = None

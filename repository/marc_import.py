@@ -314,13 +314,18 @@ def _pymarc_record(chunk: bytes, codec: str, notes: list[str]) -> Record:
 
 
 def _raw_control_number(chunk: bytes) -> str | None:
-    """001 of a record too broken to decode, when its directory still finds it (for the report)."""
-    try:
-        _, directory, _ = check_structure(chunk)
-    except BrokenRecord:
+    """001 of a record too broken to decode, when its directory still finds it (for the report).
+    Lenient on purpose: only the 001 entry's start is trusted, the field runs to its terminator."""
+    base = chunk[12:17]
+    if not base.isdigit() or not 24 < int(base) < len(chunk):
         return None
-    value = field_bytes(chunk, directory, "001")
-    return value.decode("ascii", "replace").strip() or None if value else None
+    directory = chunk[24:int(base) - 1]
+    for i in range(0, len(directory) - 11, 12):
+        start = directory[i + 7:i + 12]
+        if directory[i:i + 3] == b"001" and start.isdigit():
+            data = chunk[int(base) + int(start):].split(b"\x1e", 1)[0]
+            return data.decode("ascii", "replace").strip()[:100] or None
+    return None
 
 
 # --- MARCXML ----------------------------------------------------------------------------------

@@ -67,6 +67,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+def _id_string(length: int) -> String:
+    """A text id that compares and sorts byte by byte on every database, as SQLite's BINARY does.
+
+    Keyset cursors (`id > :last ORDER BY id`: OAI-PMH lists, reindex, API pages) must give one order on
+    SQLite and PostgreSQL, and on PostgreSQL the default order follows the database's collation (with
+    en-US, `a0` sorts before `A1`). `COLLATE "C"` on the column keeps the primary key index usable for
+    that order; a `COLLATE` in the query could not use it.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 def _choice(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
     quoted = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name)
@@ -107,7 +118,7 @@ class Item(Base):
         Index("ix_item_datestamp_id", "datestamp", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(_id_string(64), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     access: Mapped[str] = mapped_column(String(16), default="public")
     dc: Mapped[dict[str, Any]] = mapped_column(JSON)  # metadata.dc.DCRecord.to_json()
@@ -122,6 +133,9 @@ class Item(Base):
     # Moves whenever what OAI exposes changes: metadata, set membership, status, access.
     datestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the item was first published; never cleared. OAI must report an item once published as
+    # deleted when it goes back to draft: a harvester that took it keeps it until told otherwise.
+    first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     collection: Mapped[Collection | None] = relationship()
     pages: Mapped[list[Page]] = relationship(

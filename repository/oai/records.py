@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from metadata import langtag
@@ -140,10 +140,21 @@ class CollectionTree:
         return found
 
 
+def exposed_items() -> ColumnElement[bool]:
+    """Items OAI-PMH reports: every item not in draft, and a draft that was once published.
+
+    A published item sent back to draft is a deletion, not an absence: a harvester that took it keeps
+    a record that is simply left out for ever (deletedRecord is `persistent`). A draft never published
+    was never exposed and stays out. Published items count whatever `first_published_at` says, so an
+    item restored without it (a rebuild from item.json) is still listed.
+    """
+    return or_(Item.status != "draft", Item.first_published_at.is_not(None))
+
+
 class ItemSource:
     """The archive's items: published ones with their metadata, withdrawn ones as deletions.
 
-    Drafts never appear. Restricted items (access other than public): with `restricted_metadata =
+    Drafts never published never appear; drafts once published are deletions. Restricted items (access other than public): with `restricted_metadata =
     visible` their metadata is shown with the item page link only — no manifest, no image links; with
     `hidden` they are reported as deleted. Hidden items must look deleted rather than be left out:
     access changes move the datestamp, and a harvester that took the record while it was public learns
@@ -166,7 +177,7 @@ class ItemSource:
         return sorted(found, key=lambda s: s.spec)
 
     def earliest(self, session: Session) -> datetime | None:
-        return session.scalar(select(func.min(Item.datestamp)).where(Item.status != "draft"))
+        return session.scalar(select(func.min(Item.datestamp)).where(exposed_items()))
 
     def count(self, session: Session, query: ListQuery) -> int:
         selected = self._select(session, query, select(func.count()).select_from(Item))
@@ -190,17 +201,18 @@ class ItemSource:
     def get(self, session: Session, local_id: str) -> OAIRecord | None:
         row = session.execute(
             select(Item.id, Item.status, Item.access, Item.collection_id, Item.datestamp, Item.dc)
-            .where(Item.id == local_id, Item.status != "draft")
+            .where(Item.id == local_id, exposed_items())
         ).first()
         return None if row is None else self._record(row, CollectionTree(session), with_metadata=True)
 
     def _select(self, session: Session, query: ListQuery, selected: Select[Any]) -> Select[Any] | None:
         """The list's filters, or None when the set is not one of ours (no records from this source).
 
-        `status != 'draft'` rather than `status IN (…)`: a condition no index can serve leaves the
-        planner with the primary key for `ORDER BY id`, which is what keeps every page equally cheap.
+        `exposed_items()` is a condition no index can serve (`!=`, and an OR with an unindexed
+        column): that leaves the planner with the primary key for `ORDER BY id`, which is what keeps
+        every page equally cheap.
         """
-        selected = selected.where(Item.status != "draft")
+        selected = selected.where(exposed_items())
         if query.window.start is not None:
             selected = selected.where(Item.datestamp >= query.window.start)
         if query.window.end is not None:
@@ -216,7 +228,9 @@ class ItemSource:
     def _record(self, row: Any, tree: CollectionTree, with_metadata: bool) -> OAIRecord:
         specs = (self.top_set, *tree.member_specs(row.collection_id))
         restricted = row.access != "public"
-        deleted = row.status == "withdrawn" or (restricted and self.settings.restricted_metadata == "hidden")
+        # Only exposed items get here, so a draft is one that was published once.
+        gone = row.status in ("withdrawn", "draft")
+        deleted = gone or (restricted and self.settings.restricted_metadata == "hidden")
         if deleted:
             return OAIRecord(self.kind, row.id, row.datestamp, True, specs, None)
         return OAIRecord(

@@ -45,6 +45,9 @@ class Highlighter:
     def __init__(self, query: Node | None):
         self.matches = positive_matches(query)
         self._finders: dict[str, _Finder | None] = {}
+        # Short values repeat across the hits of a page (creators, places, subjects) and a title is
+        # both marked and snippeted: tokenising is the cost, so each is searched once per request.
+        self._short_spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
 
     def applies(self, field: str) -> list[Match]:
         # Page text ("text") and description/other take only unscoped words; title: words only titles.
@@ -56,7 +59,11 @@ class Highlighter:
         if finder is None or not text:
             return []
         if enough is None or len(text) <= CHUNK_CHARS:
-            return _merge(finder.find(tokens(text), 0))
+            memo_key = (text, field)
+            spans = self._short_spans.get(memo_key)
+            if spans is None:
+                spans = self._short_spans[memo_key] = _merge(finder.find(tokens(text), 0))
+            return list(spans)
         # Long page text: tokenise it a chunk at a time and stop early (tokenising is the cost).
         found: list[tuple[int, int]] = []
         for start, end in _chunks(text):
