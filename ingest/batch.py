@@ -32,6 +32,7 @@ from ingest.errors import IngestError, PageFailed
 from ingest.item_step import finish_item
 from ingest.metadata_in import default_record, meta_error, read_sheet_rows
 from ingest.options import IngestOptions
+from ingest.pdfrender import Limits
 from ingest.page_step import (PageOutcome, clear_spool, derivatives_stored, init_worker, reusable_page, run_page,
                               store_page)
 from ingest.plan import ItemPlan, PageTask, plan_item
@@ -126,7 +127,8 @@ def _prepare(source: ItemSource, *, store: ObjectStore, catalog: Catalog, option
     except (StorageError, PageFailed) as exc:
         failed.error = str(exc)
         return failed
-    item_report = ItemReport(source.name, OK, plan.item_id, len(plan.tasks), warnings=failed.warnings)
+    # FAILED until `_finish` registers it: an item the run never finished must not read as ok.
+    item_report = ItemReport(source.name, FAILED, plan.item_id, len(plan.tasks), warnings=failed.warnings)
     return _Job(plan, item_report, meta, (meta.collection if meta else None) or collection, item_languages,
                 remaining=len(plan.tasks))
 
@@ -153,7 +155,7 @@ def _run_pool(jobs: list[_Job], *, store: ObjectStore, catalog: Catalog, engine:
     owner: dict[Future[PageOutcome], tuple[_Job, PageTask, str]] = {}
     with tempfile.TemporaryDirectory(prefix="olketanu-spool-") as spool_root, \
             ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker,
-                                initargs=(engine,)) as pool:
+                                initargs=(engine, os.getpid())) as pool:
         for job in jobs:
             for task in job.plan.tasks:
                 if job.error is None:
@@ -161,7 +163,7 @@ def _run_pool(jobs: list[_Job], *, store: ObjectStore, catalog: Catalog, engine:
                 else:
                     job.remaining -= 1
             if job.remaining == 0:
-                _finish(job, store=store, catalog=catalog, publish=publish, meter=meter)
+                _finish(job, store=store, catalog=catalog, options=options, publish=publish, meter=meter)
         for future in as_completed(owner):
             job, task, spool = owner[future]
             if future.cancelled():
@@ -170,7 +172,7 @@ def _run_pool(jobs: list[_Job], *, store: ObjectStore, catalog: Catalog, engine:
             _collect(job, task, future, store, meter)
             clear_spool(spool)
             if job.remaining == 0:
-                _finish(job, store=store, catalog=catalog, publish=publish, meter=meter)
+                _finish(job, store=store, catalog=catalog, options=options, publish=publish, meter=meter)
     for job in jobs:
         # Every page came back or was cancelled, so every item was finished; if one was not,
         # a count went wrong: report it rather than leave the item looking ok.
@@ -232,11 +234,18 @@ def _fail(job: _Job, message: str) -> None:
         job.error = message
     # Pages not started yet are not worth doing: the item fails anyway.
     for other in job.futures:
-        if other.cancel():
+        # cancel() is also True for a future cancelled before: count each one once.
+        if not other.cancelled() and other.cancel():
             job.remaining -= 1
 
 
-def _finish(job: _Job, *, store: ObjectStore, catalog: Catalog, publish: bool, meter: Meter) -> None:
+def _merge_limits(options: IngestOptions, pages: int) -> Limits:
+    # Joining page PDFs is linear in the page count; allow a second per page on top of a render's time.
+    return Limits(options.pdf_timeout_s + pages, options.tool_memory_mb)
+
+
+def _finish(job: _Job, *, store: ObjectStore, catalog: Catalog, options: IngestOptions, publish: bool,
+            meter: Meter) -> None:
     job.finished = True
     report = job.report
     left = len(job.plan.tasks) - len(job.records)
@@ -249,7 +258,8 @@ def _finish(job: _Job, *, store: ObjectStore, catalog: Catalog, publish: bool, m
     try:
         finished = finish_item(job.plan, list(job.records.values()), store=store, catalog=catalog,
                                record=record, collection=job.collection, languages=job.languages,
-                               publish=publish, catalogue_ref=meta.catalogue if meta else None,
+                               publish=publish, limits=_merge_limits(options, len(job.records)),
+                               catalogue_ref=meta.catalogue if meta else None,
                                access=meta.access if meta else None)
     except Exception as exc:  # storage, PDF merge or the catalog refusing: this item fails, others go on
         log.error("finishing %s failed", report.source, exc_info=exc)
@@ -262,4 +272,5 @@ def _finish(job: _Job, *, store: ObjectStore, catalog: Catalog, publish: bool, m
     report.flagged_pages = [{"seq": p.seq, "confidence": p.ocr_confidence} for p in pages if p.ocr_flagged]
     report.ocr = [{"seq": p.seq, "model": p.ocr_model, "reason": p.ocr_evidence.get("reason")} for p in pages]
     report.catalog_status = finished.status
+    report.status = OK
     meter.item(report.source)

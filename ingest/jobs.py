@@ -73,3 +73,16 @@ def ingest_job(pipeline: Pipeline, params: Mapping[str, Any], progress: JobProgr
                     languages=params.get("languages"), publish=bool(params.get("publish")),
                     force=bool(params.get("force")), progress=forward)
     return report.to_json()
+
+
+INGEST_JOB = "ingest"  # the queue's job kind for ingest batches
+
+
+def make_handler(pipeline: Pipeline) -> Callable[[Any, JobProgress], dict[str, Any]]:
+    """The queue worker's handler for `ingest` jobs: `run_worker(queue, {INGEST_JOB: make_handler(p)}, …)`.
+
+    Takes the queue's Job (anything with `.params`) and its progress callback.
+    """
+    def handle(job: Any, progress: JobProgress) -> dict[str, Any]:
+        return ingest_job(pipeline, job.params, progress)
+    return handle

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,11 +43,23 @@ OCR_OUTPUTS = ("alto.xml", "text.txt", "page.pdf")
 _WORKER: dict[str, Any] = {}
 
 
-def init_worker(engine: OcrEngine) -> None:
+def init_worker(engine: OcrEngine, batch_pid: int) -> None:
     # One Tesseract thread per worker: the pool already uses every core (the Tesseract backend
     # sets this for its own children too; this covers anything else using OpenMP here).
     os.environ["OMP_THREAD_LIMIT"] = "1"
     _WORKER["engine"] = engine
+    # A batch killed outright (kill -9) leaves forkserver workers waiting for work forever: end
+    # this worker when the batch process is gone.
+    threading.Thread(target=_exit_with, args=(batch_pid,), daemon=True, name="batch-watch").start()
+
+
+def _exit_with(batch_pid: int, every_s: float = 2.0) -> None:
+    while True:
+        time.sleep(every_s)
+        try:
+            os.kill(batch_pid, 0)
+        except ProcessLookupError:
+            os._exit(3)
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,7 @@ def run_page(task: PageTask, spool: str) -> PageOutcome:
         page, files = make_page(task, _WORKER["engine"], folder)
     except IngestError as exc:
         return PageOutcome(task.item_id, task.seq, None, error=_with_page(str(exc), task))
-    except OcrError as exc:
+    except OcrError as exc:  # raised outside `_ocr` (e.g. by a check in ocr/ before recognising)
         return PageOutcome(task.item_id, task.seq, None, error=f"{task.source_name}: OCR failed ({exc})")
     return PageOutcome(task.item_id, task.seq, page, files)
 
@@ -139,7 +153,12 @@ def _ocr_input(task: PageTask, image_path: Path, fmt: Format, orientation: int, 
 
 def _ocr(task: PageTask, engine: OcrEngine, image: Path, spool: Path, files: dict[str, str]) -> dict[str, Any]:
     options = task.options
-    result, choice = choose_and_recognise(engine, image, task.forced, options.ocr_timeout_s)
+    try:
+        result, choice = choose_and_recognise(engine, image, task.forced, options.ocr_timeout_s)
+    except OcrError as exc:
+        # ocr/ names the file it was given, which may be our temporary copy: name the source instead.
+        cause = str(exc).removeprefix(f"{image.name}: ")
+        raise PageFailed(task.source_name, f"OCR failed ({cause})") from exc
     outputs = {"alto.xml": result.alto, "text.txt": result.text.encode("utf-8"), "page.pdf": result.pdf}
     for name, data in outputs.items():
         (spool / name).write_bytes(data)

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from ingest import keys
 from ingest.batch import run_batch
-from ingest.jobs import Pipeline, ingest_job, params_for
+from ingest.jobs import INGEST_JOB, BadJobParams, Pipeline, ingest_job, make_handler, params_for
 
 from tests.ingest.conftest import (FAST, SHARED_SAMPLES, broken_xref_pdf, encrypted_pdf, page, pdf,
                                    png_declaring, stored_keys, tiff, truncated_jpeg)
@@ -161,14 +161,27 @@ def test_sheet_rows_missing_files_and_bad_cells(tmp_path, store, catalog, engine
     assert single.status == "failed" and "row 5" in single.error and "'language'" in single.error
 
 
-def test_job_handler_reports_json_and_progress(tmp_path, store, catalog, engine, options):
+def test_job_handler_on_the_real_queue(tmp_path, store, catalog, engine, options):
+    from ingest.queue import open_queue
+    from ingest.queue_worker import run_worker
+
     page(tmp_path / "batch" / "p1.png")
-    events = []
-    pipeline = Pipeline(store, catalog, engine, options)
-    result = ingest_job(pipeline, params_for([tmp_path / "batch"], languages=FAST), events.append)
-    assert result["totals"]["ok"] == 1 and result["items"][0]["status"] == "ok"
-    assert events[-1]["pages_done"] == 1 and "eta_s" in events[-1]
-    json.dumps(result)
+    queue = open_queue("sqlite", path=tmp_path / "queue.db")
+    try:
+        job_id = queue.enqueue(INGEST_JOB, params_for([tmp_path / "batch"], languages=FAST))
+        handlers = {INGEST_JOB: make_handler(Pipeline(store, catalog, engine, options))}
+        assert run_worker(queue, handlers, "w1", stop_after=1, poll_s=0.1) == 1
+        job = queue.get(job_id)
+        assert job.state == "done", job.error
+        assert job.report["totals"]["ok"] == 1 and job.report["items"][0]["status"] == "ok"
+        assert job.progress["pages_done"] == 1 and "eta_s" in job.progress
+    finally:
+        queue.close()
+
+
+def test_job_params_are_checked(store, catalog, engine, options):
+    with pytest.raises(BadJobParams, match="paths"):
+        ingest_job(Pipeline(store, catalog, engine, options), {"paths": "not-a-list"})
 
 
 @pytest.mark.skipif(not SHARED_SAMPLES.is_dir(), reason="../shared/samples not present")
@@ -185,3 +198,21 @@ def test_shared_samples_with_automatic_model_choice(tmp_path, store, catalog, en
     assert all(p.ocr_model for p in registered.pages) and item.mean_confidence > 60
     text = store.get_bytes(registered.text_key).decode("utf-8")
     assert "Көкжар" in text
+
+
+def test_several_bad_pages_in_one_item_fail_it_once(tmp_path, store, catalog, engine, options):
+    # Two workers fail two pages at once while later pages wait: each page is counted exactly once
+    # (a double count once left an item looking "ok" with nothing stored).
+    batch = tmp_path / "batch"
+    truncated_jpeg(batch / "book" / "p1.jpg", 1)
+    truncated_jpeg(batch / "book" / "p2.jpg", 2)
+    for n in range(3, 9):
+        page(batch / "book" / f"p{n}.png", n)
+    page(batch / "other" / "p1.png", 9)
+    report = run([batch], store, catalog, engine, options)
+    items = by_source(report)
+    assert items["batch/book"].status == "failed"
+    assert items["batch/book"].error.startswith(("batch/book/p1.jpg: JPEG data is truncated",
+                                                 "batch/book/p2.jpg: JPEG data is truncated"))
+    assert items["batch/other"].status == "ok"
+    assert catalog.registrations == [items["batch/other"].item_id]

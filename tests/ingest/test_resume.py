@@ -13,7 +13,7 @@ from tests.ingest.conftest import page
 from tests.ingest.resume_child import JsonCatalog
 
 REPO = Path(__file__).resolve().parents[2]
-PAGES = 6
+PAGES = 4
 
 
 def test_kill_and_resume(tmp_path):
@@ -31,8 +31,10 @@ def test_kill_and_resume(tmp_path):
         assert child.poll() is None, child.stderr.read().decode()
         assert time.monotonic() < deadline, "no page stored within 60 s"
         time.sleep(0.02)
-    os.killpg(child.pid, signal.SIGKILL)
+    os.kill(child.pid, signal.SIGKILL)  # the batch process only, as `kill -9 PID` would
     child.wait()
+    # Its pool workers notice and end by themselves (no orphans waiting for work forever).
+    assert _group_ends(child.pid, within_s=15), "workers outlived the killed batch"
     done_before = len(list(store_root.glob("items/*/pages/*/page.json")))
     assert 1 <= done_before < PAGES
     assert not catalog_file.exists()  # nothing registered: no partial item is visible
@@ -53,3 +55,15 @@ def test_kill_and_resume(tmp_path):
     # A write cut by the kill leaves at most an invisible temporary file, never a listed object.
     from storage.registry import open_store
     assert all("#" not in info.key for info in open_store("local", root=store_root).list(""))
+
+
+def _group_ends(pgid: int, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    os.killpg(pgid, signal.SIGKILL)
+    return False
