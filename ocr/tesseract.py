@@ -51,7 +51,8 @@ class TesseractEngine(OcrEngine):
             source = upright(image_path, work)
             self._run(source, work, languages, psm, timeout_s, ("alto", "txt", "pdf"), image_path.name)
             raw_alto = _read_output(work / "out.xml", image_path.name, "ALTO")
-            text = _read_output(work / "out.txt", image_path.name, "text").decode("utf-8")
+            # A blank leaf has an empty text file beside a real ALTO page; only ALTO and PDF prove a read.
+            text = _read_output(work / "out.txt", image_path.name, "text", may_be_empty=True).decode("utf-8")
             pdf = _read_output(work / "out.pdf", image_path.name, "PDF")
         alto = to_alto_v4(raw_alto, image_path.name)
         page = alto_mod.parse_alto(alto)
@@ -158,9 +159,9 @@ def _child_env() -> dict[str, str]:
     return {"OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin"}
 
 
-def _read_output(path: Path, shown_name: str, what: str) -> bytes:
+def _read_output(path: Path, shown_name: str, what: str, may_be_empty: bool = False) -> bytes:
     # Tesseract exits 0 when it could not read the image; it then writes nothing.
-    if not path.is_file() or path.stat().st_size == 0:
+    if not path.is_file() or (path.stat().st_size == 0 and not may_be_empty):
         raise OcrFailed(f"{shown_name}: Tesseract produced no {what} (the image could not be read)")
     return path.read_bytes()
 

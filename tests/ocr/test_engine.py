@@ -127,3 +127,22 @@ def test_registry():
     with pytest.raises(UnknownEngine) as err:
         get_engine("abbyy")
     assert isinstance(err.value, OcrError)
+
+
+def test_blank_page_is_read_as_empty_not_failed(engine, tmp_path, alto_schema):
+    # A book's blank leaf must not fail its whole item.
+    blank = tmp_path / "blank.png"
+    Image.new("L", (800, 1000), 255).save(blank)
+    result = engine.recognise(blank, "eng", timeout_s=60)
+    assert result.text.strip() == "" and result.word_count == 0
+    assert result.pdf.startswith(b"%PDF")
+    alto_schema.validate(result.alto)
+
+
+def test_blank_page_goes_through_model_choice(engine, tmp_path):
+    from ocr.select import choose_and_recognise
+
+    blank = tmp_path / "blank.png"
+    Image.new("L", (800, 1000), 255).save(blank)
+    result, choice = choose_and_recognise(engine, blank, None, timeout_s=60)
+    assert result.word_count == 0 and choice.model
