@@ -75,6 +75,3 @@ class SheetError(IngestError):
         self.sheet = sheet
         self.problems = list(problems)
 
-
-class FontMismatch(IngestError):
-    """Sample-page text cannot be typeset: Pillow is bound to a foreign FreeType library."""

@@ -7,9 +7,8 @@ the way a flatbed scan looks. Everything is seeded: the same arguments give the 
 
 CLI: `python -m ingest.samplepages OUT` writes the demo set (see `make_demo_set`).
 
-Import this module before pyvips: libvips brings the system FreeType, and once it is loaded Pillow's
-text rendering binds to it instead of its own and measures glyphs absurdly (Pillow 12 wheel with
-Debian libvips 8.14). `render_text` checks for that and raises FontMismatch instead of drawing garbage.
+Text is laid out with Pillow's BASIC engine: with raqm, once pyvips has loaded Debian's libvips (and
+its FreeType), Pillow measures glyphs absurdly (Pillow 12 wheel with Debian libvips 8.14).
 """
 from __future__ import annotations
 
@@ -22,7 +21,6 @@ from typing import Iterable, Sequence
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from ingest.errors import FontMismatch
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -161,17 +159,20 @@ class PageSpec:
     seed: int = 1
 
 
+def _font(font_kind: str, size: int) -> ImageFont.FreeTypeFont:
+    # Pillow's own (BASIC) layout: the raqm layout picks up the FreeType that Debian's libvips loads
+    # when pyvips is imported first and then measures text absurdly. Cyrillic and Latin need no shaping.
+    return ImageFont.truetype(str(find_font(font_kind)), size, layout_engine=ImageFont.Layout.BASIC)
+
+
 def render_text(text: str, font_kind: str, spec: PageSpec = PageSpec()) -> tuple[Image.Image, list[str]]:
     """Typeset `text` (first line a heading, the rest one paragraph each) and degrade it.
 
     Returns the image and the printed lines (lines that do not fit on the page are left out).
     """
     width, height = spec.size
-    font = ImageFont.truetype(str(find_font(font_kind)), spec.font_size)
-    if font.getlength("M") > 4 * spec.font_size:
-        raise FontMismatch("Pillow's FreeType was replaced by another copy (pyvips imported before "
-                           "PIL.ImageFont); import ingest.samplepages first or run it in its own process")
-    head_font = ImageFont.truetype(str(find_font(font_kind)), round(spec.font_size * 1.25))
+    font = _font(font_kind, spec.font_size)
+    head_font = _font(font_kind, round(spec.font_size * 1.25))
     mode = "RGB" if spec.paper else "L"
     page = Image.new(mode, spec.size, spec.paper or 255)
     draw = ImageDraw.Draw(page)
