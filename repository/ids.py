@@ -14,6 +14,9 @@ from repository.errors import BadRequest
 # Letters, digits, `-` and `_`; starts with a letter or digit. No `:` (the OAI set separator), no `.`.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _COLLECTION_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+# Names a collection id would clash with: a collection's id is its OAI setSpec, and `archive` and
+# `catalogue` are the top-level sets; `top` is the IIIF top collection's route (/iiif/collection/top).
+RESERVED_COLLECTION_IDS = frozenset({"archive", "catalogue", "top"})
 
 
 def is_item_id(value: str) -> bool:
@@ -30,6 +33,11 @@ def check_collection_id(value: str) -> str:
     if _COLLECTION_ID.fullmatch(value) is None:
         raise BadRequest(
             f"not a valid collection identifier: {value!r} (lower-case letters, digits, '-' and '_', at most 100)"
+        )
+    if value in RESERVED_COLLECTION_IDS:
+        raise BadRequest(
+            f"{value!r} is reserved and cannot be a collection identifier "
+            f"(reserved: {', '.join(sorted(RESERVED_COLLECTION_IDS))})"
         )
     return value
 

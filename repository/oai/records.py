@@ -154,9 +154,9 @@ def exposed_items() -> ColumnElement[bool]:
 class ItemSource:
     """The archive's items: published ones with their metadata, withdrawn ones as deletions.
 
-    Drafts never published never appear; drafts once published are deletions. Restricted items (access other than public): with `restricted_metadata =
-    visible` their metadata is shown with the item page link only — no manifest, no image links; with
-    `hidden` they are reported as deleted. Hidden items must look deleted rather than be left out:
+    Drafts never published never appear; drafts once published are deletions. Restricted items (access
+    other than public): with `restricted_metadata = visible` their metadata is shown with the item page
+    link only — no manifest, no image links; with `hidden` they are reported as deleted. Hidden items must look deleted rather than be left out:
     access changes move the datestamp, and a harvester that took the record while it was public learns
     only from a deletion that it must drop it (a record that is simply absent stays in its copy forever).
     """

@@ -52,7 +52,8 @@ def two_pages(folder: Path, texts: tuple[str, ...] = PAGE_TEXTS) -> list[Path]:
 
 
 def make_app(tmp_path: Path, **overrides: object) -> Flask:
-    values: dict[str, object] = {"ingest.workers": 2}
+    # English interface: the assertions read English page text (translations are tests/web's subject).
+    values: dict[str, object] = {"ingest.workers": 2, "web.default_locale": "en"}
     values.update(overrides)
     app = create_app(make_config(tmp_path, **values))
     app.config["TESTING"] = True
