@@ -6,6 +6,7 @@ The two tuples at the bottom are the registry: other packages add their check fu
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -106,6 +107,43 @@ def check_mirador(_: Services) -> list[Component]:
                       fix=f"cd {PROJECT_ROOT} && npm install mirador (Debian: apt-get install npm first)")]
 
 
+def check_search(services: Services) -> list[Component]:
+    from repository.search.errors import SearchError
+    from repository.search.registry import open_backend
+
+    name = services.config.get("search", "backend")
+    backend = open_backend(services.config)
+    try:
+        detail = backend.health()
+    except SearchError as exc:
+        return [Component(f"search ({name})", False, detail=str(exc),
+                          fix="check the [search] settings and that the server runs; then `olketanu reindex`")]
+    finally:
+        backend.close()
+    return [Component(f"search ({name})", True, detail=detail)]
+
+
+def check_queue(services: Services) -> list[Component]:
+    from ingest.queue import QueueError
+
+    name = services.config.get("queue", "backend")
+    try:
+        waiting = len(services.open_queue().list(limit=1000, state="queued"))
+    except QueueError as exc:
+        return [Component(f"task queue ({name})", False, detail=str(exc),
+                          fix="check the [queue] settings (and that redis-server runs for `redis`)")]
+    return [Component(f"task queue ({name})", True, detail=f"{waiting} job(s) waiting")]
+
+
+def check_djpeg(_: Services) -> list[Component]:
+    # Pillow and libvips decode corrupt JPEGs silently; ingest asks djpeg -strict (see ingest/validate.py).
+    found = shutil.which("djpeg")
+    if found:
+        return [Component("djpeg (strict JPEG check)", True, detail=found)]
+    return [Component("djpeg (strict JPEG check)", False, detail="djpeg not found on PATH: corrupt JPEGs are "
+                      "caught only by libvips", fix="apt-get install libjpeg-turbo-progs", required=False)]
+
+
 def run_checks(checks: tuple[CheckFunction, ...], services: Services) -> list[Component]:
     return [component for check in checks for component in check(services)]
 
@@ -118,11 +156,15 @@ SYSTEM_CHECKS: tuple[CheckFunction, ...] = (
     check_vips,
     check_database,
     check_storage,
+    check_search,
+    check_queue,
     check_mirador,
+    check_djpeg,
 )
 
 # `GET /api/health`: cheap checks of the services a running app depends on.
 HEALTH_CHECKS: tuple[CheckFunction, ...] = (
     check_database,
     check_storage,
+    check_search,
 )

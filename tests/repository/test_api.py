@@ -173,7 +173,7 @@ def test_health(client):
     response = client.get("/api/health")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["status"] == "ok" and {c["name"].split()[0] for c in body["components"]} == {"database", "storage"}
+    assert body["status"] == "ok" and {c["name"].split()[0] for c in body["components"]} == {"database", "storage", "search"}
 
 
 def test_health_is_503_when_storage_is_gone(tmp_path):
