@@ -11,6 +11,7 @@ matter here have names for messages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from metadata.errors import Problem, ValidationError
 
@@ -128,6 +129,11 @@ def _is_variant(s: str) -> bool:
     return _alnum(s, 5, 8) or (len(s) == 4 and s[0].isdigit() and _alnum(s, 4, 4))
 
 
+# Cached: a pure function of a string, and a repository has only a handful of distinct tags, while an
+# OAI harvest or a reindex parses the same few tags on every value of every record. LangTag is frozen,
+# so the shared instances cannot be changed by a caller. Bounded, because tags can come from requests.
+# A malformed tag raises, and lru_cache caches no exceptions, so each caller gets its own error.
+@lru_cache(maxsize=1024)
 def parse_tag(text: str) -> LangTag:
     """Parse a BCP 47 tag or raise ValidationError saying which subtag is wrong."""
     tag = text.strip()
@@ -215,6 +221,7 @@ def _parse_private(text: str, subs: list[str], base: LangTag) -> LangTag:
     )
 
 
+@lru_cache(maxsize=1024)  # as parse_tag: this also saves building the string again
 def normalise_tag(text: str) -> str:
     """The tag in registry case (``kk-cyrl`` -> ``kk-Cyrl``), or ValidationError."""
     return str(parse_tag(text))

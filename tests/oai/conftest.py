@@ -1,6 +1,11 @@
 """Fixtures for the OAI-PMH tests: an app with small pages, a controllable clock for datestamps,
 a helper that builds a small library, and a validator for whole responses.
 
+Each test that uses the app runs on SQLite and on a real PostgreSQL (one database per module, migrated
+once, emptied before each test). The PostgreSQL database is made with an ICU `en-US` collation, as a
+production database made with an en_US locale would be, and not with the test cluster's `C`: under `C`
+text sorts byte by byte like SQLite, which would hide any place where id order depends on collation.
+
 The app and item helpers come from tests/repository/conftest.py (`make_config`, `ingested`).
 """
 from __future__ import annotations
@@ -13,12 +18,16 @@ from pathlib import Path
 import pytest
 import xmlschema
 from lxml import etree
+from sqlalchemy import delete
+from sqlalchemy.engine import make_url
 
 from metadata.dc import DCRecord
 from repository import catalog_adapter, create_app
 from repository import collections as collection_services
 from repository import items as item_services
 from repository.catalog_adapter import RepositoryCatalog
+from repository.db import make_engine, upgrade
+from repository.models import Base
 from tests.repository.conftest import ingested, make_config, record
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -58,17 +67,53 @@ def clock(monkeypatch) -> Clock:
     return clock
 
 
-def make_oai_app(tmp_path: Path, **overrides: object):
+def make_oai_app(tmp_path: Path, database_url: str = "", **overrides: object):
+    """The app on `database_url` ("": its own embedded SQLite under `tmp_path`)."""
     settings = {"oai.page_size": 3, "server.secret_key": SECRET, "repository.base_url": BASE_URL}
     settings.update(overrides)
-    app = create_app(make_config(tmp_path, **settings))
+    app = create_app(make_config(tmp_path, database_url, **settings))
     app.config["TESTING"] = True
     return app
 
 
+def create_icu_database(postgres_server, name: str) -> str:
+    """A new database whose text collation is ICU en-US (case- and punctuation-aware, not byte order)."""
+    import psycopg
+
+    admin = make_url(postgres_server.url("postgres")).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'")
+    return postgres_server.url(name)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def oai_database(request) -> str:
+    """"" for SQLite (each app then makes its own), or a migrated PostgreSQL database for the module."""
+    if request.param == "sqlite":
+        return ""
+    name = "olketanu_oai_" + request.module.__name__.rsplit(".", 1)[-1]
+    url = create_icu_database(request.getfixturevalue("postgres_server"), name)
+    upgrade(url)
+    return url
+
+
 @pytest.fixture
-def oai_app(tmp_path: Path, clock: Clock) -> Iterator:
-    app = make_oai_app(tmp_path)
+def database_url(oai_database: str) -> str:
+    """The module's database, emptied: every test starts from no rows, as on a fresh SQLite."""
+    if oai_database:
+        engine = make_engine(oai_database)
+        try:
+            with engine.begin() as connection:
+                for table in reversed(Base.metadata.sorted_tables):
+                    connection.execute(delete(table))
+        finally:
+            engine.dispose()
+    return oai_database
+
+
+@pytest.fixture
+def oai_app(tmp_path: Path, clock: Clock, database_url: str) -> Iterator:
+    app = make_oai_app(tmp_path, database_url)
     yield app
     app.extensions["olketanu"].close()
 

@@ -108,8 +108,8 @@ def test_get_record_links_and_restrictions(oai_get, shelf):
     assert deleted.find(".//oai:metadata", NS) is None
 
 
-def test_hidden_restricted_items_look_deleted(tmp_path, clock, validate):
-    app = make_oai_app(tmp_path, **{"oai.restricted_metadata": "hidden"})
+def test_hidden_restricted_items_look_deleted(tmp_path, database_url, clock, validate):
+    app = make_oai_app(tmp_path, database_url, **{"oai.restricted_metadata": "hidden"})
     services = app.extensions["olketanu"]
     from tests.oai.conftest import Library
     lib = Library(services, clock)

@@ -94,6 +94,30 @@ def test_publish_withdraw_keeps_tombstone(services):
     assert outbox(services)[-1] == ("kzabc234", "delete")
 
 
+def test_first_publication_is_recorded_once_and_unpublish_moves_the_datestamp(services):
+    RepositoryCatalog(services).register_item(ingested())
+    assert load(services, "kzabc234").first_published_at is None  # a draft
+    published = items.publish(services, "aigul", "kzabc234")
+    assert published.first_published_at == published.datestamp
+    time.sleep(0.01)
+    unpublished = items.unpublish(services, "aigul", "kzabc234")
+    assert unpublished.status == "draft" and unpublished.datestamp > published.datestamp
+    time.sleep(0.01)
+    again = items.publish(services, "aigul", "kzabc234")
+    assert load(services, "kzabc234").first_published_at == published.first_published_at < again.datestamp
+    # Ingest publishing counts too: it goes through the same change recording.
+    RepositoryCatalog(services).register_item(ingested(item_id="kzingest2", publish=True))
+    assert load(services, "kzingest2").first_published_at is not None
+
+
+@pytest.mark.parametrize("reserved", ["archive", "catalogue", "top"])
+def test_reserved_collection_ids_are_refused(services, reserved):
+    # OAI set names (`archive`, `catalogue`) and the IIIF top collection's route (`top`).
+    with pytest.raises(BadRequest, match="reserved"):
+        collections.create_collection(services, "aigul", reserved, "x")
+    collections.create_collection(services, "aigul", f"{reserved}-1", "x")  # only the exact names
+
+
 def test_set_access_and_may_view(services):
     RepositoryCatalog(services).register_item(ingested(publish=True))
     staff = User(username="s", password_hash="x", role="staff")
