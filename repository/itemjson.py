@@ -76,6 +76,7 @@ def item_document(item: Item, collection_path: list[str]) -> dict[str, Any]:
         "updated": _time(item.updated),
         "datestamp": _time(item.datestamp),
         "withdrawn_at": _time(item.withdrawn_at),
+        "first_published_at": _time(item.first_published_at),  # OAI reports once-published drafts as deleted
         "pages": [page_document(p) for p in item.pages],
     }
 

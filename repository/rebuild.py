@@ -99,6 +99,7 @@ def _item(document: dict[str, Any]) -> Item:
         pdf_key=document["pdf_key"], text_key=document["text_key"],
         created=parse_time(document["created"]), updated=parse_time(document["updated"]),
         datestamp=parse_time(document["datestamp"]), withdrawn_at=parse_time(document["withdrawn_at"]),
+        first_published_at=parse_time(document.get("first_published_at")),
     )
     item.pages = [_page(document["id"], p) for p in document["pages"]]
     return item

@@ -17,7 +17,7 @@ def snapshot(services):
     with services.db.read() as session:
         found = session.scalars(select(Item).options(selectinload(Item.pages)).order_by(Item.id))
         item_rows = [
-            (i.id, i.status, i.access, i.dc, i.collection_id, i.source_key, i.datestamp, i.withdrawn_at,
+            (i.id, i.status, i.access, i.dc, i.collection_id, i.source_key, i.datestamp, i.withdrawn_at, i.first_published_at,
              [(p.seq, p.label, p.master_key, p.master_sha256, p.width, p.height, p.alto_key, p.ocr_confidence,
                p.ocr_evidence) for p in i.pages])
             for i in found
