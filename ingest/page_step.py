@@ -17,6 +17,7 @@ only the derivatives (killed half-way) skips making them again.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import threading
@@ -35,6 +36,8 @@ from ingest.errors import IngestError, PageFailed
 from ingest.pdfrender import page_text, render_page
 from ingest.plan import PageTask, limits
 from ingest.validate import FORMATS, Format, check_file, read_header, verify_decode, verify_jpeg_strict
+
+log = logging.getLogger(__name__)
 
 DERIVATIVES = ("access.tif", "thumb.jpg")
 OCR_OUTPUTS = ("alto.xml", "text.txt", "page.pdf")
@@ -154,7 +157,8 @@ def _ocr_input(task: PageTask, image_path: Path, fmt: Format, orientation: int, 
 def _ocr(task: PageTask, engine: OcrEngine, image: Path, spool: Path, files: dict[str, str]) -> dict[str, Any]:
     options = task.options
     try:
-        result, choice = choose_and_recognise(engine, image, task.forced, options.ocr_timeout_s)
+        result, choice = choose_and_recognise(engine, image, task.forced, options.ocr_timeout_s,
+                                              forced_by=task.forced_by)
     except OcrError as exc:
         # ocr/ names the file it was given, which may be our temporary copy: name the source instead.
         cause = str(exc).removeprefix(f"{image.name}: ")
@@ -187,7 +191,15 @@ def reusable_page(store: ObjectStore, task: PageTask) -> dict[str, Any] | None:
     marker = keys.page_object(task.item_id, task.seq, "page.json")
     if not store.exists(marker):
         return None
-    record = json.loads(store.get_bytes(marker))
+    try:
+        record = json.loads(store.get_bytes(marker))
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+        # A damaged marker proves nothing about the page: make it again, which rewrites the marker.
+        log.warning("%s: stored %s is unreadable (%s); the page is made again", task.source_name, marker, exc)
+        return None
+    if not isinstance(record, dict):
+        log.warning("%s: stored %s is not a page record; the page is made again", task.source_name, marker)
+        return None
     if record.get("fingerprint") != task.fingerprint or record.get("master_key") != task.master_key:
         return None
     needed = [record[k] for k in ("access_key", "thumb_key", "alto_key", "text_key", "pdf_key") if record.get(k)]
@@ -206,7 +218,7 @@ def store_page(store: ObjectStore, task: PageTask, outcome: PageOutcome) -> dict
     assert outcome.page is not None
     for key, path in outcome.files.items():
         if key == task.master_key:
-            _store_master(store, task)
+            store_master(store, task.master_key, task.file_path, task.file_sha256, task.source_name)
         else:
             store.put_file(key, path)
     marker = keys.page_object(task.item_id, task.seq, "page.json")
@@ -214,13 +226,14 @@ def store_page(store: ObjectStore, task: PageTask, outcome: PageOutcome) -> dict
     return outcome.page
 
 
-def _store_master(store: ObjectStore, task: PageTask) -> None:
-    """The file itself, byte for byte; reused when already stored with the same checksum."""
-    if store.exists(task.master_key) and store.stat(task.master_key).sha256 == task.file_sha256:
+def store_master(store: ObjectStore, key: str, path: str | Path, sha256: str, name: str) -> None:
+    """The file itself, byte for byte, checked against the `sha256` it was planned with; an object
+    already stored under `key` with that checksum is kept. `name` is what the error calls the file."""
+    if store.exists(key) and store.stat(key).sha256 == sha256:
         return
-    info = store.put_file(task.master_key, task.file_path)
-    if info.sha256 != task.file_sha256:
-        raise PageFailed(task.source_name, "file changed while the batch was running (checksum differs)")
+    info = store.put_file(key, path)
+    if info.sha256 != sha256:
+        raise PageFailed(name, "file changed while the batch was running (checksum differs)")
 
 
 def clear_spool(spool: str) -> None:

@@ -19,6 +19,7 @@ from typing import Callable
 import pyvips
 
 from ingest.errors import InvalidFile, PdfEncrypted, PdfError, ToolFailed
+from ingest.validate import vips_reason
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,10 @@ def render_page(path: Path, name: str, page: int, out_stem: Path, *, dpi: int, m
         raise PdfEncrypted(name)
     if done.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
         raise PdfError(name, f"page {page} cannot be rendered")
-    got = pyvips.Image.jpegload(str(out), access="sequential")
+    try:
+        got = pyvips.Image.jpegload(str(out), access="sequential")
+    except pyvips.Error as exc:
+        raise PdfError(name, f"page {page} rendered as an unreadable image ({vips_reason(exc)})") from exc
     # pdftoppm answers an allocation it cannot make with a 1×1 image and exit code 0.
     if abs(got.width - width) > 2 or abs(got.height - height) > 2:
         raise PdfError(name, f"page {page} rendered as {got.width}×{got.height} pixels instead of "

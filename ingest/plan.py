@@ -5,9 +5,10 @@ bad file fails its item here, before any worker renders or decodes anything.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from storage.base import hash_stream
 
 from ingest import keys
 from ingest.errors import InvalidFile
@@ -33,6 +34,7 @@ class PageTask:
     force: bool  # redo derivatives and OCR even when stored results exist
     options: IngestOptions
     reuse_derivatives: bool = False  # access copy and thumbnail are already stored
+    forced_by: str | None = None  # which setting forced `forced`, e.g. "collection 'maps'" (for the reason)
 
     @property
     def source_name(self) -> str:
@@ -64,13 +66,9 @@ class ItemPlan:
 
 
 def sha256_file(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
+        size, sha256 = hash_stream(fh)
+    return sha256, size
 
 
 def count_pages(sf: SourceFile, fmt: str, options: IngestOptions) -> int:
@@ -85,7 +83,8 @@ def limits(options: IngestOptions) -> Limits:
     return Limits(options.pdf_timeout_s, options.tool_memory_mb)
 
 
-def plan_item(source: ItemSource, options: IngestOptions, *, forced: str | None, force: bool) -> ItemPlan:
+def plan_item(source: ItemSource, options: IngestOptions, *, forced: str | None, force: bool,
+              forced_by: str | None = None) -> ItemPlan:
     """Check and hash every file of the item; raises IngestError naming the first bad file."""
     planned: list[tuple[SourceFile, str, str, int, int]] = []
     for sf in source.files:
@@ -109,5 +108,5 @@ def plan_item(source: ItemSource, options: IngestOptions, *, forced: str | None,
             seq += 1
             master = multi or keys.page_master(item, seq, ext)
             tasks.append(PageTask(item, seq, str(sf.path), sf.name, sha, fmt, index, pages, master,
-                                  forced, force, options))
+                                  forced, force, options, forced_by=forced_by))
     return ItemPlan(source, item, skey, files, tasks)

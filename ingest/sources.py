@@ -80,25 +80,11 @@ class Roots:
 
 def discover(paths: Sequence[Path], roots: Roots) -> list[ItemSource]:
     """Items found under the given paths, in the given order, then natural order inside folders."""
-    items: list[ItemSource] = []
-    for given in paths:
-        display = given.name or str(given)
-        try:
-            real = roots.resolve(given, display)
-        except OutsideBatch as exc:
-            items.append(ItemSource(display, None, error=str(exc)))
-            continue
-        if real.is_dir():
-            items.extend(_walk(real, roots))
-        elif real.is_file():
-            items.append(_file_item(real, roots))
-        else:
-            items.append(ItemSource(display, None, error=f"{display}: not found"))
-    return items
+    return [item for given in paths for item in source_for(given, roots, given.name or str(given))]
 
 
 def source_for(path: Path, roots: Roots, display: str) -> list[ItemSource]:
-    """Items for one sheet-row path (a folder or a file)."""
+    """Items for one given path or sheet-row path (a folder or a file)."""
     try:
         real = roots.resolve(path, display)
     except OutsideBatch as exc:

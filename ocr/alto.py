@@ -1,6 +1,7 @@
 """Read ALTO (v3 as Tesseract writes it, or v4 as we store it) into a small page-text model."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -68,13 +69,26 @@ def parse_root(data: bytes) -> etree._Element:
     return root
 
 
+def _number(el: etree._Element, name: str, default: str | None = "0") -> float | None:
+    """The attribute as a number (None when absent without a default); AltoError names a bad one."""
+    raw = el.get(name, default)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise AltoError(f"{etree.QName(el).localname} on line {el.sourceline}: {name}={raw!r} is not a number")
+    return value
+
+
 def _box(el: etree._Element) -> tuple[int, int, int, int]:
-    return tuple(int(float(el.get(name, "0"))) for name in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))  # type: ignore[return-value]
+    return tuple(int(_number(el, name)) for name in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))  # type: ignore[return-value, arg-type]
 
 
 def _word(el: etree._Element) -> Word:
-    wc = el.get("WC")
-    return Word(el.get("CONTENT", ""), *_box(el), confidence=float(wc) if wc is not None else None)
+    return Word(el.get("CONTENT", ""), *_box(el), confidence=_number(el, "WC", default=None))
 
 
 def parse_alto(data: bytes) -> PageText:
@@ -87,7 +101,7 @@ def parse_alto(data: bytes) -> PageText:
         Line([_word(s) for s in tl.findall("a:String", ns)], *_box(tl))
         for tl in page.iterfind(".//a:TextLine", ns)
     ]
-    return PageText(int(float(page.get("WIDTH", "0"))), int(float(page.get("HEIGHT", "0"))), lines)
+    return PageText(int(_number(page, "WIDTH")), int(_number(page, "HEIGHT")), lines)  # type: ignore[arg-type]
 
 
 def mean_confidence(page: PageText) -> float | None:

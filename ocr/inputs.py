@@ -15,6 +15,13 @@ from ocr.base import OcrFailed
 
 # Formats Leptonica (Tesseract's image library) reads, by Pillow's format name.
 READABLE_FORMATS = frozenset({"PNG", "JPEG", "MPO", "TIFF", "BMP", "GIF", "WEBP", "PPM", "JPEG2000"})
+# What Pillow raises for a damaged or hostile image, when opening it or when decoding its pixels.
+DECODE_ERRORS = (OSError, ValueError, Image.DecompressionBombError)
+
+
+def unreadable_image(name: str, exc: BaseException) -> OcrFailed:
+    # Only the exception's type: Pillow's messages can quote bytes of the file.
+    return OcrFailed(f"{name}: unreadable image ({type(exc).__name__})")
 
 
 def ensure_page_image(path: Path) -> str:
@@ -37,8 +44,8 @@ def ensure_page_image(path: Path) -> str:
             frames = getattr(im, "n_frames", 1)
     except UnidentifiedImageError:
         raise OcrFailed(f"{name}: not an image file") from None
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise OcrFailed(f"{name}: unreadable image ({type(exc).__name__})") from None
+    except DECODE_ERRORS as exc:
+        raise unreadable_image(name, exc) from None
     if fmt not in READABLE_FORMATS:
         raise OcrFailed(f"{name}: image format {fmt} is not supported for OCR")
     if frames > 1 and fmt != "MPO":

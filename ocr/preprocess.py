@@ -13,24 +13,25 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from ocr.base import OcrFailed
+from ocr.inputs import DECODE_ERRORS, unreadable_image
 
 EXIF_ORIENTATION = 0x0112
 
 
 def upright(path: Path, workdir: Path) -> Path:
     """The path Tesseract should read: the original, or a transposed copy in ``workdir``."""
-    with Image.open(path) as im:
-        orientation = im.getexif().get(EXIF_ORIENTATION, 1)
-        if orientation in (None, 1):
-            return path
-        try:
+    try:
+        with Image.open(path) as im:
+            orientation = im.getexif().get(EXIF_ORIENTATION, 1)
+            if orientation in (None, 1):
+                return path
             turned = ImageOps.exif_transpose(im)
-        except OSError as exc:
-            raise OcrFailed(f"{path.name}: unreadable image ({type(exc).__name__})") from None
-        out = workdir / "upright.png"
-        turned.save(out, dpi=_dpi(im), compress_level=1)
-        return out
+            dpi = _dpi(im)
+    except DECODE_ERRORS as exc:
+        raise unreadable_image(path.name, exc) from None
+    out = workdir / "upright.png"
+    turned.save(out, dpi=dpi, compress_level=1)
+    return out
 
 
 def reduced(path: Path, workdir: Path, factor: int = 2) -> Path:
@@ -38,10 +39,13 @@ def reduced(path: Path, workdir: Path, factor: int = 2) -> Path:
 
     The original's dpi is divided too, so Tesseract's size estimates stay right.
     """
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im)
-        gray = im.convert("L").reduce(factor)
-        dpi = tuple(d / factor for d in _dpi(im))
+    try:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im)
+            gray = im.convert("L").reduce(factor)
+            dpi = tuple(d / factor for d in _dpi(im))
+    except DECODE_ERRORS as exc:
+        raise unreadable_image(path.name, exc) from None
     out = workdir / "reduced.png"
     gray.save(out, dpi=dpi, compress_level=1)
     return out

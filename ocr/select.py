@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocr.alto import PageText, mean_confidence, parse_alto
-from ocr.base import OcrEngine, OcrResult
+from ocr.base import OcrEngine, OcrError, OcrResult
 from ocr.doubtful import doubtful_years
 from ocr.inputs import ensure_page_image
 from ocr.orthography import restore_pre1918, restore_pre1918_alto
@@ -62,6 +62,39 @@ PROFILES: dict[str, Profile] = {
     "kk_cyrl": Profile("kaz+rus"),
     "mixed": Profile(DEFAULT_LANGUAGES),
 }
+# The Tesseract models a forced value may name (each checked by `olketanu check`): those the
+# profiles and the probe use. The one table forced values are checked against.
+MODELS: tuple[str, ...] = tuple(dict.fromkeys(
+    part for langs in (*(p.languages for p in PROFILES.values()), PROBE_LANGUAGES) for part in langs.split("+")))
+
+
+class UnknownModel(OcrError, ValueError):
+    """A forced OCR value that is neither a profile name nor known models joined by +."""
+
+    def __init__(self, value: str, hint: str = "") -> None:
+        super().__init__(f"unknown OCR model {value!r}{hint}: use a profile ({', '.join(PROFILES)}) or "
+                         f"Tesseract models joined by + ({', '.join(MODELS)}), e.g. kaz+rus+eng or Latin+Cyrillic")
+        self.value = value
+
+
+def check_forced(value: str) -> str:
+    """The forced value, stripped, when it is a profile name or known models joined by +.
+
+    Raises UnknownModel naming the value and what is allowed. Names are case-sensitive, as
+    Tesseract's are (`Latin`, not `latin`).
+    """
+    value = value.strip()
+    if value in PROFILES:
+        return value
+    parts = value.split("+")
+    for part in parts:
+        if part in MODELS:
+            continue
+        if part in PROFILES:
+            raise UnknownModel(value, f" (the profile {part} stands alone, it is not joined with others)")
+        near = [m for m in MODELS if m.lower() == part.lower()]
+        raise UnknownModel(value, f" ({part!r} is written {near[0]!r})" if near else "")
+    return value
 
 
 @dataclass(frozen=True)
@@ -133,11 +166,12 @@ def choose(engine: OcrEngine, image_path: Path, timeout_s: int) -> tuple[str, Ch
 
 
 def choose_and_recognise(engine: OcrEngine, image_path: Path, forced: str | None = None,
-                         timeout_s: int = 300) -> tuple[OcrResult, Choice]:
+                         timeout_s: int = 300, forced_by: str | None = None) -> tuple[OcrResult, Choice]:
     """OCR one page with the model set that reads its kind best.
 
     ``forced`` overrides the choice: a profile name from PROFILES (``ru_prereform`` keeps
     its ѣ restoration) or a plain Tesseract language string such as ``kaz+rus``.
+    ``forced_by`` says which setting forced it (e.g. "collection 'maps'"), for the reason.
     ``timeout_s`` bounds each Tesseract run.
     """
     image_path = Path(image_path)
@@ -145,7 +179,8 @@ def choose_and_recognise(engine: OcrEngine, image_path: Path, forced: str | None
     if forced:
         name = forced if forced in PROFILES else None
         model = PROFILES[name].languages if name else forced
-        choice = Choice(model, "forced by collection/item/batch setting", {"profile": name, "forced": forced})
+        by = forced_by or "setting"
+        choice = Choice(model, f"forced by {by}: {forced}", {"profile": name, "forced": forced, "forced_by": by})
     else:
         name, choice = choose(engine, image_path, timeout_s)
     started = time.monotonic()

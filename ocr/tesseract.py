@@ -87,7 +87,7 @@ class TesseractEngine(OcrEngine):
         ok = version is not None and _version_tuple(version) >= MIN_VERSION
         parts = [Component("tesseract", version, ok, binary if ok else f"{binary}: version {version} is older than 4.1",
                            None if ok else "apt-get install tesseract-ocr (Debian 12 ships 5.3)")]
-        installed = self._installed_languages()
+        installed = self._languages
         for model, package in REQUIRED_MODELS.items():
             present = model in installed
             parts.append(Component(
@@ -117,9 +117,6 @@ class TesseractEngine(OcrEngine):
         out = self._call([self._require_binary(), "--list-langs"])
         # The first line names the tessdata folder; the rest are model names.
         return frozenset(line.strip() for line in out.splitlines()[1:] if line.strip())
-
-    def _installed_languages(self) -> frozenset[str]:
-        return self._languages
 
     def _ensure_languages(self, languages: str) -> None:
         parts = languages.split("+")

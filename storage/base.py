@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from storage.errors import InvalidKey, ObjectNotFound, StorageError
 
-__all__ = ["ObjectStore", "ObjectInfo", "StorageError", "ObjectNotFound", "InvalidKey", "CHUNK"]
+__all__ = ["ObjectStore", "ObjectInfo", "StorageError", "ObjectNotFound", "InvalidKey", "CHUNK", "hash_stream"]
 
 CHUNK = 1024 * 1024  # read/write granularity: large enough for throughput, small enough for memory
 
@@ -117,3 +117,11 @@ class HashingReader:
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
+
+
+def hash_stream(stream: BinaryIO) -> tuple[int, str]:
+    """(size, sha256) of everything readable from `stream`, read in CHUNKs."""
+    reader = HashingReader(stream)
+    while reader.read(CHUNK):
+        pass
+    return reader.size, reader.hexdigest()

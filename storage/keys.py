@@ -17,16 +17,9 @@ _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
 def validate_key(key: str) -> str:
     """Return `key` unchanged if it is a valid object key, else raise InvalidKey naming the rule broken."""
-    if not isinstance(key, str):
-        raise InvalidKey(repr(key), "a key must be a str")
+    _check_whole(key, "key")
     if key == "":
         raise InvalidKey(key, "empty key")
-    if "\x00" in key:
-        raise InvalidKey(key, "contains NUL")
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
-        raise InvalidKey(key, f"longer than {MAX_KEY_BYTES} bytes")
-    if key.startswith("/"):
-        raise InvalidKey(key, "leading '/' (keys are relative)")
     for segment in key.split("/"):
         _check_segment(key, segment)
     return key
@@ -38,16 +31,9 @@ def validate_prefix(prefix: str) -> str:
     The last segment may be partial (`items/12` matches `items/12/…` and `items/123/…`, as in S3),
     and may be empty (a trailing '/'); every earlier segment follows the key rules.
     """
+    _check_whole(prefix, "prefix")
     if prefix == "":
         return prefix
-    if not isinstance(prefix, str):
-        raise InvalidKey(repr(prefix), "a prefix must be a str")
-    if "\x00" in prefix:
-        raise InvalidKey(prefix, "contains NUL")
-    if len(prefix.encode("utf-8")) > MAX_KEY_BYTES:
-        raise InvalidKey(prefix, f"longer than {MAX_KEY_BYTES} bytes")
-    if prefix.startswith("/"):
-        raise InvalidKey(prefix, "leading '/' (keys are relative)")
     *whole, last = prefix.split("/")
     for segment in whole:
         _check_segment(prefix, segment)
@@ -63,6 +49,18 @@ def is_valid_key(key: str) -> bool:
     except InvalidKey:
         return False
     return True
+
+
+def _check_whole(text: str, what: str) -> None:
+    """The rules a key and a listing prefix share, checked on the whole string."""
+    if not isinstance(text, str):
+        raise InvalidKey(repr(text), f"a {what} must be a str")
+    if "\x00" in text:
+        raise InvalidKey(text, "contains NUL")
+    if len(text.encode("utf-8")) > MAX_KEY_BYTES:
+        raise InvalidKey(text, f"longer than {MAX_KEY_BYTES} bytes")
+    if text.startswith("/"):
+        raise InvalidKey(text, "leading '/' (keys are relative)")
 
 
 def _check_segment(key: str, segment: str) -> None:

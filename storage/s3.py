@@ -27,7 +27,7 @@ import boto3
 import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from storage.base import CHUNK, HashingReader, ObjectInfo, ObjectStore
+from storage.base import CHUNK, HashingReader, ObjectInfo, ObjectStore, hash_stream
 from storage.errors import ObjectNotFound, StorageError
 from storage.keys import is_valid_key, validate_key, validate_prefix
 
@@ -77,7 +77,7 @@ class S3Store(ObjectStore):
         validate_key(key)
         if _seekable(stream):
             start = stream.tell()
-            size, sha256 = _hash_stream(stream)
+            size, sha256 = hash_stream(stream)
             stream.seek(start)
             return self._upload(key, stream, size, sha256)
         with tempfile.SpooledTemporaryFile(max_size=self.part_size, dir=self.spool_dir) as spool:
@@ -251,13 +251,6 @@ def _utc(moment: datetime) -> datetime:
 def _seekable(stream: BinaryIO) -> bool:
     seekable = getattr(stream, "seekable", None)
     return bool(seekable and seekable())
-
-
-def _hash_stream(stream: BinaryIO) -> tuple[int, str]:
-    reader = HashingReader(stream)
-    while reader.read(CHUNK):
-        pass
-    return reader.size, reader.hexdigest()
 
 
 def _read_full(reader: HashingReader, n: int) -> bytes:

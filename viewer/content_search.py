@@ -29,14 +29,12 @@ from metadata.folding import tokens
 from ocr.alto import AltoError, parse_alto
 from storage.base import ObjectStore
 from storage.errors import ObjectNotFound
+from viewer.contexts import PRESENTATION_2_CONTEXT, SEARCH_1_CONTEXT, SEARCH_2_CONTEXT
 from viewer.options import ViewerOptions
 from viewer.source import ItemView, PageView
 
 log = logging.getLogger(__name__)
 
-SEARCH_1_CONTEXT = "http://iiif.io/api/search/1/context.json"
-SEARCH_2_CONTEXT = "http://iiif.io/api/search/2/context.json"
-PRESENTATION_2_CONTEXT = "http://iiif.io/api/presentation/2/context.json"
 CONTEXT_WORDS = 6  # words of context on either side of a hit (before/after, TextQuoteSelector)
 
 

@@ -6,7 +6,7 @@ Three paths, all reading only the pyramid level that fits (`image_request.choose
   that level (aligned, unscaled, not rotated or mirrored, default/color quality) is answered with the
   tile's own JPEG bytes, spliced with the page's JPEGTables into one interchange JPEG: no decode, no
   encode. The answer then has the quality the pyramid was written with, not `jpeg_quality` (what a
-  viewer asks for by default, so acceptable; ingest writes Q 90). Edge tiles are stored padded to the
+  viewer asks for by default, so acceptable; ingest writes `IngestOptions.access_quality`). Edge tiles are stored padded to the
   full tile size with black, so a request for the image's last column or row of tiles is smaller
   than the stored tile and takes the next path.
 - A request that falls inside one stored tile of that level (every tile a deep-zoom viewer asks for)
@@ -103,7 +103,10 @@ def read_tiff_pages(stream: BinaryIO) -> list[TiffPage]:
         raise PyramidError("the access copy is not a TIFF file")
     pages = []
     while offset and len(pages) < MAX_PAGES:
-        tags, offset = _read_directory(stream, order, big, offset)
+        try:
+            tags, offset = _read_directory(stream, order, big, offset)
+        except struct.error as exc:  # a count or value cut short by the end of the file
+            raise PyramidError(f"the access copy's TIFF directory is damaged ({exc})") from exc
         pages.append(_page_from_tags(tags))
     return pages
 
@@ -177,6 +180,8 @@ class Pyramid:
         """The stored (compressed) bytes of one tile, as the TIFF holds them."""
         page = self.pages[page_index]
         index = row * page.columns + column
+        if index >= min(len(page.offsets), len(page.counts)):
+            raise PyramidError(f"tile {index} of page {page_index} is missing from the access copy")
         data = os.pread(self._stream.fileno(), page.counts[index], page.offsets[index])
         if len(data) != page.counts[index]:
             raise PyramidError(f"tile {index} of page {page_index} is cut short in the access copy")

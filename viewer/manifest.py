@@ -15,12 +15,10 @@ from metadata.dc import DCRecord
 from metadata.edtf import parse_edtf
 from metadata.errors import MetadataError
 from metadata.rights import pick_rights_uri
+from viewer.contexts import PRESENTATION_3_CONTEXT, SEARCH_1_CONTEXT, SEARCH_2_CONTEXT
 from viewer.options import ViewerOptions
 from viewer.source import ItemView, PageView
 
-PRESENTATION_3_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
-SEARCH_1_CONTEXT = "http://iiif.io/api/search/1/context.json"
-SEARCH_2_CONTEXT = "http://iiif.io/api/search/2/context.json"
 SEARCH_1_PROFILE = "http://iiif.io/api/search/1/search"
 IMAGE_PROFILE = "level2"
 # The IIIF cookbook (recipe 0068, newspapers) links ALTO with this version-neutral profile; Tesseract

@@ -14,6 +14,7 @@ the writer falls behind, writes are dropped (the memory LRU still holds the byte
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import queue
 import tempfile
@@ -21,6 +22,8 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 TOUCH_AFTER_S = 60.0  # refresh a hit's mtime at most this often: LRU by the minute is plenty
 
@@ -128,7 +131,7 @@ class DiskCache:
             try:
                 self.write(key, data)
             except OSError as error:  # a full or read-only disk must not kill the writer
-                print(f"tile cache: cannot write {self.directory}: {error}", flush=True)
+                log.warning("tile cache: cannot write in %s: %s", self.directory, error)
             finally:
                 jobs.task_done()
 

@@ -11,7 +11,7 @@ from ingest import keys
 from ingest.batch import run_batch
 from ingest.jobs import INGEST_JOB, BadJobParams, Pipeline, ingest_job, make_handler, params_for
 
-from tests.ingest.conftest import (FAST, SHARED_SAMPLES, broken_xref_pdf, encrypted_pdf, page, pdf,
+from tests.ingest.conftest import (FAST, SHARED_SAMPLES, DictCatalog, broken_xref_pdf, encrypted_pdf, page, pdf,
                                    png_declaring, stored_keys, tiff, truncated_jpeg)
 
 
@@ -90,6 +90,18 @@ def test_same_files_again_create_nothing_new_and_force_redoes(tmp_path, store, c
     assert forced.items[0].status == "ok" and forced.items[0].pages_reused == 0
     assert catalog.registrations == [item_id, item_id] and catalog.status[item_id] == "published"
     assert set(stored_keys(store)) == set(before)  # same keys, replaced; nothing extra
+
+
+def test_damaged_page_marker_redoes_that_page(tmp_path, store, catalog, engine, options):
+    batch = tmp_path / "batch"
+    page(batch / "book" / "p1.png", 1)
+    page(batch / "book" / "p2.png", 2)
+    item_id = run([batch], store, catalog, engine, options).items[0].item_id
+    store.put_bytes(keys.page_object(item_id, 1, "page.json"), b'{"fingerprint": "cut sh')
+
+    again = run([batch], store, DictCatalog(), engine, options)  # a catalog that lost the item
+    assert [(i.status, i.pages_reused) for i in again.items] == [("ok", 1)]
+    assert json.loads(store.get_bytes(keys.page_object(item_id, 1, "page.json")))["seq"] == 1
 
 
 def test_bad_inputs_fail_their_own_items_only(tmp_path, store, catalog, engine, options):

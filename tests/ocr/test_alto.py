@@ -54,3 +54,11 @@ def test_doubtful_years_flagged_not_corrected():
     doubts = doubtful_years(page)
     assert [(d.token, d.word) for d in doubts] == [("1956", "1956"), ("1928", "12.03.1928.")]
     assert doubts[0].to_json()["box"] == [10, 60, 120, 30]
+
+
+@pytest.mark.parametrize("attribute", ['HPOS="12px"', 'WC="high"', 'WIDTH="nan"'])
+def test_bad_number_is_an_alto_error(attribute):
+    doc = (f'<alto xmlns="{ALTO_V4}"><Layout><Page WIDTH="10" HEIGHT="10"><TextBlock><TextLine>'
+           f'<String CONTENT="a" {attribute}/></TextLine></TextBlock></Page></Layout></alto>')
+    with pytest.raises(AltoError, match="is not a number"):
+        parse_alto(doc.encode())

@@ -15,7 +15,7 @@ from PIL import Image, ImageChops, ImageStat
 from storage.local import LocalStore
 from tests.viewer.conftest import IMAGE_BASE, ImageFakeRef, ImageFakeSource
 from viewer.image_api import make_image_app
-from viewer.image_backend import ADOBE_RGB, read_tiff_pages
+from viewer.image_backend import ADOBE_RGB, PyramidError, read_tiff_pages
 from viewer.source import ImageRef
 
 WIDTH, HEIGHT = 700, 600  # level 0: 3×3 tiles (last column and row padded), level 1: 2×2, level 2: 1
@@ -114,6 +114,12 @@ def test_bigtiff_is_read(pass_pyramids):
         assert stream.read(4) == b"II+\x00"  # libvips wrote a BigTIFF: the test covers that reader
         stream.seek(0)
         assert [(p.width, p.height) for p in read_tiff_pages(stream)] == [(700, 600), (350, 300), (175, 150)]
+
+
+def test_a_truncated_tiff_directory_is_a_pyramid_error():
+    # Classic little-endian TIFF whose first directory lies past the end of the file.
+    with pytest.raises(PyramidError, match="TIFF directory is damaged"):
+        read_tiff_pages(io.BytesIO(b"II*\x00\x08\x00\x00\x00\x05"))
 
 
 @pytest.mark.parametrize("path", [
