@@ -21,6 +21,7 @@ from markupsafe import Markup
 from storage.base import ObjectStore
 from viewer.collections import build_collection, build_top_collection
 from viewer.content_search import AltoCache, ResultPage, search1_response, search2_response, search_item
+from viewer.contexts import PRESENTATION_3_CONTEXT, SEARCH_1_CONTEXT, SEARCH_2_CONTEXT
 from viewer.errors import BadRequest, Forbidden, NotFound, ViewerError
 from viewer.image_api import register_image_routes
 from viewer.manifest import build_manifest
@@ -29,10 +30,6 @@ from viewer.source import ItemView, Source
 from viewer.viewer_page import embed_html, viewer_page_html
 
 __all__ = ["make_blueprint", "ViewerOptions"]
-
-PRESENTATION_3_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
-SEARCH_1_CONTEXT = "http://iiif.io/api/search/1/context.json"
-SEARCH_2_CONTEXT = "http://iiif.io/api/search/2/context.json"
 
 
 def _wants_json_ld() -> bool:

@@ -30,6 +30,7 @@ from urllib.parse import quote
 from flask import Flask, Response, request
 
 from storage.errors import ObjectNotFound
+from viewer.contexts import IMAGE_3_CONTEXT
 from viewer.errors import Forbidden, NotFound, ViewerError
 from viewer.image_backend import ImageBackend, Pyramid
 from viewer.image_request import FORMATS, QUALITIES, Limits, Plan, level_factor, parse_request, resolve
@@ -39,9 +40,8 @@ if TYPE_CHECKING:
     from storage.base import ObjectStore
     from viewer.source import ImageRef, Source
 
-CONTEXT = "http://iiif.io/api/image/3/context.json"
 PROFILE_URI = "http://iiif.io/api/image/3/level2.json"
-JSONLD_TYPE = f'application/ld+json;profile="{CONTEXT}"'
+JSONLD_TYPE = f'application/ld+json;profile="{IMAGE_3_CONTEXT}"'
 # Beyond level 2 (and a few level 1/2 ones restated, so a client need not know the profile tables).
 EXTRA_FEATURES = [
     "baseUriRedirect", "canonicalLinkHeader", "cors", "jsonldMediaType", "mirroring",
@@ -149,7 +149,7 @@ class ImageService:
                           if f == int(f)})
         sizes = sorted((s for s in pyramid.level_sizes[1:] if s[0] * s[1] <= SIZES_MAX_PIXELS))
         info: dict[str, Any] = {
-            "@context": CONTEXT,
+            "@context": IMAGE_3_CONTEXT,
             "id": self.service_id(ref.identifier),
             "type": "ImageService3",
             "protocol": "http://iiif.io/api/image",
