@@ -128,7 +128,8 @@ def prez_live_server(tmp_path_factory):
         pages.append(PageView(seq, str(seq), PAGE_SIZE[0], PAGE_SIZE[1], image_id, alto_key))
     item = ItemView(
         id="town",
-        record=DCRecord({"title": [LangValue("Қала тарихы", "kk"), LangValue("History of the city", "en")]}),
+        record=DCRecord({"title": [LangValue("Қала тарихы", "kk"), LangValue("История города", "ru"),
+                                   LangValue("History of the city", "en")]}),
         pages=pages,
         homepage="/items/town",
     )
@@ -245,5 +246,36 @@ def test_viewer_url_with_page_and_query_shows_the_hit(prez_live_server, prez_bro
         page.goto(f"{prez_live_server}/iiif/viewer/town?page=2&q=Өскемен")
     assert search.value.json()["within"]["total"] == 1
     _assert_hit_highlighted_on_page_2(page, prez_live_server, "mirador_viewer_url_hit.png")
+    assert page.olk_errors == []
+    page.close()
+
+
+# Per language: (window's aria-label with the manifest label, side bar tab, search box, info panel title,
+# page counter, zoom button), all from viewer/mirador_translations.py except the label (the manifest's).
+SPOKEN = {
+    "kk": ("Терезе: Қала тарихы", "Ақпарат", "іздеу сөздері", "Материал туралы", "2 / 2", "Үлкейту"),
+    "ru": ("Окно: История города", "Информация", "слова для поиска", "О материале", "2 из 2", "Увеличить"),
+}
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_viewer_speaks_the_page_language(prez_live_server, prez_browser, lang):
+    # ?lang= (without Flask-Babel; in the web app its locale) becomes Mirador's `language`: the interface
+    # in Kazakh or Russian and the manifest label's value in that language; search still works.
+    window_label, info_tab, search_label, info_title, counter, zoom_in = SPOKEN[lang]
+    page = _open(prez_browser)
+    with page.expect_response(lambda r: "/iiif/search/1/town?q=" in r.url and r.ok, timeout=30_000) as search:
+        page.goto(f"{prez_live_server}/iiif/viewer/town?page=2&q=Өскемен&lang={lang}")
+    assert search.value.json()["within"]["total"] == 1
+    assert page.locator("html").get_attribute("lang") == lang
+    page.get_by_label(window_label, exact=True).wait_for(timeout=30_000)
+    assert page.get_by_label(search_label, exact=True).input_value() == "Өскемен"
+    page.get_by_role("button", name=zoom_in, exact=True).wait_for(timeout=10_000)
+    page.get_by_text(counter, exact=False).first.wait_for(timeout=10_000)
+    page.get_by_role("tab", name=info_tab, exact=True).click()
+    page.get_by_text(info_title, exact=True).wait_for(timeout=10_000)
+    artifacts = ROOT / "tests" / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / f"mirador_{lang}.png"))
     assert page.olk_errors == []
     page.close()

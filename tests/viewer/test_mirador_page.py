@@ -95,3 +95,58 @@ def test_embed_accepts_an_item_id(prez_app):
         render = prez_app.jinja_env.from_string("{{ mirador_embed(item_id, 2) }}").render
         assert _config(render(item_id="book1"))["windows"][0]["canvasIndex"] == 1
         assert render(item_id="no-such-item") == ""
+
+
+def test_page_language_goes_to_mirador(prez_client):
+    config = _config(prez_client.get("/iiif/viewer/book1?lang=ru").get_data(as_text=True))
+    assert config["language"] == "ru"
+    assert config["availableLanguages"]["kk"] == "Қазақша" and config["availableLanguages"]["ru"] == "Русский"
+    assert config["translations"]["ru"]["searchTitle"] == "Поиск"
+    assert list(config["translations"]) == ["ru"]  # only the language shown travels in the island
+    html = prez_client.get("/iiif/viewer/book1?lang=kk").get_data(as_text=True)
+    assert _config(html)["translations"]["kk"]["aboutThisItem"] == "Материал туралы"
+    assert '<html lang="kk">' in html
+    english = _config(prez_client.get("/iiif/viewer/book1?lang=en").get_data(as_text=True))
+    assert english["language"] == "en" and "translations" not in english
+
+
+def test_no_language_without_a_locale(prez_client):
+    # No Flask-Babel in this app and no ?lang=: Mirador keeps its default, the title stays Kazakh-first.
+    html = prez_client.get("/iiif/viewer/book1?lang=xx").get_data(as_text=True)
+    assert "language" not in _config(html) and "translations" not in _config(html)
+    assert "<html>" in html and "<title>Шығыс Қазақстан тарихы</title>" in html
+
+
+def _mirador_english() -> dict[str, str]:
+    """Mirador's English resource object, read from the bundle setup installs."""
+    from pathlib import Path
+
+    bundle = (Path(__file__).resolve().parents[2] / "node_modules/mirador/dist/mirador.min.js").read_text()
+    at = bundle.index('searchSubmitAria:"Submit search"')
+    start = bundle.rindex("translation:{", 0, at) + len("translation:")
+    depth, end = 0, start
+    for end in range(start, len(bundle)):
+        depth += {"{": 1, "}": -1}.get(bundle[end], 0)
+        if depth == 0:
+            break
+    # key: "text" or 'text' (the minifier picks the quote the text does not contain)
+    pairs = re.findall(r"""(?:"([^"]+)"|([\w$]+)):(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""",
+                       bundle[start:end + 1])
+    return {quoted or bare: double or single for quoted, bare, double, single in pairs}
+
+
+def test_translations_match_miradors_keys_and_placeholders():
+    from viewer.mirador_translations import TRANSLATIONS
+
+    english = _mirador_english()
+    assert len(english) > 150 and english["searchTitle"] == "Search"
+    placeholders = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+    for lang, strings in TRANSLATIONS.items():
+        for key, text in strings.items():
+            base = re.sub(r"_(one|few|many|other)$", "", key)
+            source = english.get(key) or english.get(f"{base}_other")
+            assert source is not None, f"{lang}: {key} is not one of Mirador's keys"
+            assert set(placeholders.findall(text)) == set(placeholders.findall(source)), (lang, key, text)
+        for key in ("searchTitle", "searchSubmitAria", "clearSearch", "searchNoResults", "aboutThisItem",
+                    "attributionTitle", "zoomIn", "pagination", "thumbnails", "windowMenu", "more"):
+            assert strings.get(key), f"{lang}: {key} untranslated"

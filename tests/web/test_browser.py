@@ -113,6 +113,12 @@ def test_interface_switches_language_and_screenshots(ingested_site, page):
         assert title.inner_text() == {"kk": "Кітапхана шежіресі", "ru": "Летопись библиотеки",
                                       "en": "Library chronicle"}[lang]
         assert title.get_attribute("lang") == {"kk": "kk-Cyrl", "ru": "ru", "en": "en"}[lang]
+        # The viewer speaks the page's language: its own words, and the manifest label's value in it.
+        viewer = page.locator(".mirador-container")
+        viewer.get_by_label({"kk": "Терезе: Кітапхана шежіресі", "ru": "Окно: Летопись библиотеки",
+                             "en": "Window: Library chronicle"}[lang], exact=True).wait_for(timeout=10_000)
+        viewer.get_by_label({"kk": "іздеу сөздері", "ru": "слова для поиска", "en": "search terms"}[lang],
+                            exact=True).wait_for(timeout=10_000)
         page.screenshot(path=str(ARTIFACTS / f"web_item_{lang}.png"), full_page=True)
     assert not [e for e in page.olk_errors if "Content Security Policy" in e], page.olk_errors
 
