@@ -15,9 +15,7 @@ without touching pixels. A request for exactly one whole stored tile gets that t
 `jpeg_quality`). Other encoded answers are kept in `TileCache` (memory LRU + bounded disk).
 `Cache-Control` is `public` only for an `ImageRef` with `public` set.
 
-Settings are read from the options object by attribute (`viewer.options.ViewerOptions` has them):
-`base_url`, `mount`, `tile_cache_dir`, `tile_cache_max_mb`, `jpeg_quality`, `max_area`, and optionally
-`tile_memory_mb`, `image_max_age_s`, `info_max_age_s`, `stat_ttl_s`, `max_open_images`.
+Settings come from `viewer.options.ViewerOptions`, where each is declared once.
 """
 from __future__ import annotations
 
@@ -38,6 +36,7 @@ from viewer.tile_cache import TileCache, key_digest
 
 if TYPE_CHECKING:
     from storage.base import ObjectStore
+    from viewer.options import ViewerOptions
     from viewer.source import ImageRef, Source
 
 PROFILE_URI = "http://iiif.io/api/image/3/level2.json"
@@ -51,29 +50,22 @@ EXTRA_FEATURES = [
 SIZES_MAX_PIXELS = 1024 * 1024  # info.json `sizes`: the pyramid levels small enough for a thumbnail
 
 
-def _setting(options: Any, name: str, default: Any) -> Any:
-    value = getattr(options, name, None)
-    return default if value is None else value
-
-
 class ImageService:
     """State shared by the routes: the backend, the caches, the settings."""
 
-    def __init__(self, source: "Source", store: "ObjectStore", options: Any) -> None:
+    def __init__(self, source: "Source", store: "ObjectStore", options: "ViewerOptions") -> None:
         self.source = source
         self.store = store
-        self.base_url = (_setting(options, "base_url", "") or "").rstrip("/")
-        self.mount = _setting(options, "mount", "/iiif").rstrip("/")
-        self.jpeg_quality = int(_setting(options, "jpeg_quality", 90))
-        max_area = _setting(options, "max_area", 0)
-        self.limits = Limits(max_area=int(max_area) if max_area else None)
-        self.image_max_age = int(_setting(options, "image_max_age_s", 86400))
-        self.info_max_age = int(_setting(options, "info_max_age_s", 3600))
-        self.stat_ttl = float(_setting(options, "stat_ttl_s", 10.0))
-        self.backend = ImageBackend(self.jpeg_quality, int(_setting(options, "max_open_images", 64)))
-        self.cache = TileCache(_setting(options, "tile_cache_dir", None),
-                               int(_setting(options, "tile_cache_max_mb", 1024)),
-                               int(_setting(options, "tile_memory_mb", 64)))
+        # An empty base_url: ids are built from the request's own host (see service_id).
+        self.base_url = options.base_url.rstrip("/")
+        self.mount = options.mount.rstrip("/")
+        self.jpeg_quality = options.jpeg_quality
+        self.limits = Limits(max_area=options.max_area)
+        self.image_max_age = options.image_max_age_s
+        self.info_max_age = options.info_max_age_s
+        self.stat_ttl = options.stat_ttl_s
+        self.backend = ImageBackend(self.jpeg_quality, options.max_open_images)
+        self.cache = TileCache(options.tile_cache_dir, options.tile_cache_max_mb, options.tile_memory_mb)
         self._versions: dict[str, tuple[float, str]] = {}
         self._versions_lock = threading.Lock()
         self._prefixes: dict[str, str] = {}
@@ -250,7 +242,7 @@ def _preflight() -> Response:
     return _response(b"", 204, headers)
 
 
-def register_image_routes(target: Any, source: "Source", store: "ObjectStore", options: Any,
+def register_image_routes(target: Any, source: "Source", store: "ObjectStore", options: "ViewerOptions",
                           prefix: str = "/3") -> ImageService:
     """Add the Image API routes under `prefix` to a Flask app or blueprint; returns the service."""
     service = ImageService(source, store, options)
@@ -279,10 +271,10 @@ def register_image_routes(target: Any, source: "Source", store: "ObjectStore", o
     return service
 
 
-def make_image_app(source: "Source", store: "ObjectStore", options: Any) -> Flask:
+def make_image_app(source: "Source", store: "ObjectStore", options: "ViewerOptions") -> Flask:
     """A Flask app serving only the Image API at `<mount>/3/…` (for tests and the benchmark)."""
     app = Flask(__name__)
-    mount = (_setting(options, "mount", "/iiif") or "").rstrip("/")
+    mount = options.mount.rstrip("/")
     app.extensions["iiif_image_service"] = register_image_routes(app, source, store, options,
                                                                  prefix=f"{mount}/3")
     return app

@@ -44,8 +44,13 @@ class ViewerOptions:
     # Image API (viewer/image_api.py) settings
     tile_cache_dir: str | None = None  # None: no on-disk tile cache
     tile_cache_max_mb: int = 1024
-    jpeg_quality: int = 85
-    max_area: int = 20_000_000  # largest output image in pixels (width × height)
+    tile_memory_mb: int = 64  # in-memory LRU of encoded hot tiles
+    jpeg_quality: int = 90
+    max_area: int | None = 20_000_000  # largest output image in pixels (width × height); None: no limit
+    image_max_age_s: int = 86400  # Cache-Control max-age of image responses
+    info_max_age_s: int = 3600  # Cache-Control max-age of info.json
+    stat_ttl_s: float = 10.0  # how long a pyramid file's version (for ETags) is trusted before re-checking
+    max_open_images: int = 64  # pyramid files kept open
     # Content Search settings
     search_page_size: int = 100  # hits per response page
     alto_cache_items: int = 32  # items whose parsed ALTO stays in memory (LRU)

@@ -10,10 +10,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 from storage.local import LocalStore
 from viewer.image_api import make_image_app
+from viewer.options import ViewerOptions
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,6 @@ def create():  # gunicorn 'bench.iiif.app:create()'
     data = Path(os.environ["BENCH_IIIF_DATA"])
     images = json.loads((data / "images.json").read_text())
     refs = {i["id"]: BenchRef(i["id"], i["id"], i["width"], i["height"], i["key"]) for i in images}
-    options = SimpleNamespace(base_url=None, mount="/iiif", tile_cache_dir=os.environ["BENCH_IIIF_TILES"],
-                              tile_cache_max_mb=1024, jpeg_quality=90, max_area=None, tile_memory_mb=128)
+    options = ViewerOptions(base_url="", tile_cache_dir=os.environ["BENCH_IIIF_TILES"],
+                            tile_cache_max_mb=1024, jpeg_quality=90, max_area=None, tile_memory_mb=128)
     return make_image_app(BenchSource(refs), LocalStore(data / "store"), options)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from types import SimpleNamespace
 
 import pytest
 import pyvips
@@ -10,6 +9,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from tests.viewer.conftest import IMAGE_BASE, IMAGE_FIXTURE_PNG, IMAGE_VALIDATOR_ID, ImageFakeRef
 from viewer.image_api import make_image_app
+from viewer.options import ViewerOptions
 
 VID = IMAGE_VALIDATOR_ID
 JSONLD = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
@@ -294,8 +294,8 @@ def test_second_request_comes_from_the_cache(image_app, image_client, monkeypatc
 
 
 def test_new_version_of_the_file_changes_etag(tmp_path, image_source, image_store, image_pyramids):
-    options = SimpleNamespace(base_url=IMAGE_BASE, mount="/iiif", tile_cache_dir=str(tmp_path / "t"),
-                              tile_cache_max_mb=8, jpeg_quality=90, max_area=None, stat_ttl_s=0)
+    options = ViewerOptions(base_url=IMAGE_BASE, tile_cache_dir=str(tmp_path / "t"),
+                            tile_cache_max_mb=8, jpeg_quality=90, max_area=None, stat_ttl_s=0)
     client = make_image_app(image_source, image_store, options).test_client()
     url = "/iiif/3/card/full/100,/0/default.jpg"
     before = client.get(url)

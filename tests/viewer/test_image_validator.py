@@ -11,21 +11,21 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.viewer.conftest import IMAGE_VALIDATOR_ID
 from viewer.image_api import make_image_app
+from viewer.options import ViewerOptions
 
 VALIDATOR = Path(sys.executable).parent / "iiif-validate.py"
 
 
 @pytest.fixture
 def image_live_server(tmp_path, image_source, image_store):
-    options = SimpleNamespace(base_url=None, mount="/iiif", tile_cache_dir=str(tmp_path / "tiles"),
-                              tile_cache_max_mb=64, jpeg_quality=90, max_area=None)
+    options = ViewerOptions(base_url="", tile_cache_dir=str(tmp_path / "tiles"),
+                            tile_cache_max_mb=64, jpeg_quality=90, max_area=None)
     app = make_image_app(image_source, image_store, options)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
