@@ -24,6 +24,7 @@ from typing import Any, Sequence
 
 from metadata.sheet import SheetRow
 from ocr.base import OcrEngine
+from ocr.select import UnknownModel, check_forced
 from storage.base import ObjectStore
 from storage.errors import StorageError
 
@@ -34,10 +35,10 @@ from ingest.metadata_in import default_record, meta_error, read_sheet_rows
 from ingest.options import IngestOptions
 from ingest.pdfrender import Limits
 from ingest.page_step import (PageOutcome, clear_spool, derivatives_stored, init_worker, reusable_page, run_page,
-                              store_page)
+                              store_master, store_page)
 from ingest.plan import ItemPlan, PageTask, plan_item
 from ingest.progress import Meter, ProgressCallback
-from ingest.report import FAILED, OK, SKIPPED, BatchReport, ItemReport
+from ingest.report import FAILED, OK, SKIPPED, BatchReport, ItemReport, page_ocr
 from ingest.sources import ItemSource, Roots, attach_sheet, discover
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,9 @@ def run_batch(paths: Sequence[str | Path], *, store: ObjectStore, catalog: Catal
 
     `sheet`: CSV whose rows give metadata to (and may add) items, paths relative to the sheet.
     `collection`, `languages`: batch defaults; a sheet row's or item.yaml's values win.
-    `languages` forces the OCR model (e.g. "kaz+rus"); without it `ocr.select` chooses per page
-    (or `options.ocr_languages` when `options.model_choice == "fixed"`).
+    The OCR model is forced by the first that is set: the item's `languages` (sheet row or
+    item.yaml), the batch's `languages`, the item's collection (`Catalog.collection_languages`),
+    `options.ocr_languages` when `options.model_choice == "fixed"`; else `ocr.select` chooses per page.
     Raises SheetError when the sheet as a whole is unusable (nothing is stored then).
     """
     started = time.monotonic()
@@ -80,9 +82,10 @@ def run_batch(paths: Sequence[str | Path], *, store: ObjectStore, catalog: Catal
     report = BatchReport()
     jobs: list[_Job] = []
     seen: dict[str, str] = {}
+    forcing = _Forcing(catalog, options, languages or None)
     for source in sources:
         entry = _prepare(source, store=store, catalog=catalog, options=options, collection=collection,
-                         languages=languages, force=force, seen=seen)
+                         forcing=forcing, force=force, seen=seen)
         report.items.append(entry.report if isinstance(entry, _Job) else entry)
         if isinstance(entry, _Job):
             jobs.append(entry)
@@ -94,8 +97,39 @@ def run_batch(paths: Sequence[str | Path], *, store: ObjectStore, catalog: Catal
     return report
 
 
+class _Forcing:
+    """Which setting forces an item's OCR model: item > batch > collection > fixed configuration.
+
+    The catalog is asked once per collection; a catalog without `collection_languages` forces nothing.
+    """
+
+    def __init__(self, catalog: Catalog, options: IngestOptions, batch: str | None) -> None:
+        self.catalog, self.options, self.batch = catalog, options, batch
+        self.collections: dict[str, str | None] = {}
+
+    def collection_languages(self, collection_id: str) -> str | None:
+        if collection_id not in self.collections:
+            ask = getattr(self.catalog, "collection_languages", None)
+            self.collections[collection_id] = (ask(collection_id) or None) if ask is not None else None
+        return self.collections[collection_id]
+
+    def for_item(self, meta: SheetRow | None, where: str, collection: str | None) -> tuple[str | None, str | None]:
+        """(forced value, the setting that forced it) or (None, None); the value is not checked yet."""
+        if meta is not None and meta.languages:
+            value, by = meta.languages, f"item ({where or 'item.yaml'})"
+        elif self.batch:
+            value, by = self.batch, "batch"
+        elif collection and self.collection_languages(collection):
+            value, by = self.collection_languages(collection), f"collection {collection!r}"
+        elif self.options.model_choice == "fixed":
+            value, by = self.options.ocr_languages, "configuration (ocr.model_choice: fixed)"
+        else:
+            return None, None
+        return value, by
+
+
 def _prepare(source: ItemSource, *, store: ObjectStore, catalog: Catalog, options: IngestOptions,
-             collection: str | None, languages: str | None, force: bool,
+             collection: str | None, forcing: _Forcing, force: bool,
              seen: dict[str, str]) -> _Job | ItemReport:
     """Plan one item; a failure here (bad file, bad metadata) fails the item before any page work."""
     failed = ItemReport(source.name, FAILED, warnings=[f"ignored: {n}" for n in source.ignored])
@@ -107,10 +141,16 @@ def _prepare(source: ItemSource, *, store: ObjectStore, catalog: Catalog, option
         failed.error = problem
         return failed
     meta = source.meta
-    item_languages = (meta.languages if meta and meta.languages else None) or languages or (
-        options.ocr_languages if options.model_choice == "fixed" else None)
+    item_collection = (meta.collection if meta else None) or collection
+    item_languages, forced_by = forcing.for_item(meta, source.meta_where, item_collection)
+    if item_languages is not None:
+        try:
+            item_languages = check_forced(item_languages)
+        except UnknownModel as exc:
+            failed.error = f"{source.name}: OCR model set by {forced_by}: {exc}"
+            return failed
     try:
-        plan = plan_item(source, options, forced=item_languages, force=force)
+        plan = plan_item(source, options, forced=item_languages, force=force, forced_by=forced_by)
     except IngestError as exc:
         failed.error = str(exc)
         return failed
@@ -129,20 +169,14 @@ def _prepare(source: ItemSource, *, store: ObjectStore, catalog: Catalog, option
         return failed
     # FAILED until `_finish` registers it: an item the run never finished must not read as ok.
     item_report = ItemReport(source.name, FAILED, plan.item_id, len(plan.tasks), warnings=failed.warnings)
-    return _Job(plan, item_report, meta, (meta.collection if meta else None) or collection, item_languages,
-                remaining=len(plan.tasks))
+    return _Job(plan, item_report, meta, item_collection, item_languages, remaining=len(plan.tasks))
 
 
 def _store_source_masters(plan: ItemPlan, store: ObjectStore) -> None:
     """PDFs and multi-page TIFFs are kept once, unchanged, by this process (not by every page)."""
     for f in plan.files:
-        if f.master_key is None:
-            continue
-        if store.exists(f.master_key) and store.stat(f.master_key).sha256 == f.sha256:
-            continue
-        info = store.put_file(f.master_key, f.file.path)
-        if info.sha256 != f.sha256:
-            raise PageFailed(f.file.name, "file changed while the batch was running (checksum differs)")
+        if f.master_key is not None:
+            store_master(store, f.master_key, f.file.path, f.sha256, f.file.name)
 
 
 def _run_pool(jobs: list[_Job], *, store: ObjectStore, catalog: Catalog, engine: OcrEngine,
@@ -270,7 +304,7 @@ def _finish(job: _Job, *, store: ObjectStore, catalog: Catalog, options: IngestO
     confidences = [p.ocr_confidence for p in pages if p.ocr_confidence is not None]
     report.mean_confidence = round(sum(confidences) / len(confidences), 2) if confidences else None
     report.flagged_pages = [{"seq": p.seq, "confidence": p.ocr_confidence} for p in pages if p.ocr_flagged]
-    report.ocr = [{"seq": p.seq, "model": p.ocr_model, "reason": p.ocr_evidence.get("reason")} for p in pages]
+    report.ocr = [page_ocr(p.seq, p.ocr_model, p.ocr_confidence, p.ocr_flagged, p.ocr_evidence) for p in pages]
     report.catalog_status = finished.status
     report.status = OK
     meter.item(report.source)

@@ -53,3 +53,7 @@ class Catalog(Protocol):
 
     def register_item(self, item: IngestedItem) -> str:
         """Create or replace the item and its pages in one transaction; returns the resulting status."""
+
+    def collection_languages(self, collection_id: str) -> str | None:
+        """The OCR model the collection forces for its items (its `ocr_languages`), or None when it
+        sets none or is unknown. Optional: a catalog without this method forces nothing."""

@@ -3,7 +3,8 @@
 The sheet: UTF-8 (a BOM is fine), one row per item, a header row with ``path`` and
 DC columns (``title``, ``title@kk-Cyrl``, ``dcterms:spatial`` or ``spatial``…),
 repeatable values separated by ``||``, and optional ``collection``, ``access``
-(public / reading-room / staff), ``languages`` (OCR languages such as ``kaz+rus``)
+(public / reading-room / staff), ``languages`` (the OCR model: a profile such as ``kk_latn`` or
+Tesseract models such as ``kaz+rus`` or ``Latin``)
 and ``catalogue`` (control number or ISBN). Commas, semicolons (what Excel writes
 in Russian and Kazakh locales) and tabs are recognised as delimiters from the header.
 
@@ -45,7 +46,9 @@ CONTROL_COLUMNS: tuple[str, ...] = ("path", "collection", "access", "languages",
 FIELD_SIZE_LIMIT = 1 << 20  # long descriptions; csv's default is 128 KiB
 DELIMITERS = (",", ";", "\t")
 
-_OCR_LANGUAGES = re.compile(r"^[a-z][a-z_]*(\+[a-z][a-z_]*)*$")
+# Syntax only (metadata sits below ocr/): which names exist is checked by ingest against
+# ocr.select (profiles such as kk_latn, Tesseract models such as Latin or kaz, joined by +).
+_OCR_LANGUAGES = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z][A-Za-z0-9_]*)*$")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 
@@ -134,7 +137,8 @@ def _control_problem(control: str, value: str) -> str | None:
     if control == "access" and value not in ACCESS_LEVELS:
         return f"access is one of {', '.join(ACCESS_LEVELS)}"
     if control == "languages" and not _OCR_LANGUAGES.match(value):
-        return "OCR languages are model names joined by +, e.g. kaz+rus+eng"
+        return ("OCR languages are a profile name such as kk_latn or ru_prereform, or Tesseract model names "
+                "joined by + without spaces, e.g. kaz+rus+eng or Latin+Cyrillic")
     if control == "catalogue" and value.upper().startswith("ISBN") and not _isbn_ok(value[4:]):
         return "the ISBN's check digit is wrong; copy it again from the book or the catalogue"
     return None

@@ -126,8 +126,18 @@ def _title(dc: dict[str, Any]) -> str | None:
     return DCRecord.from_json(dc).first("title")
 
 
-def _page_urls(item_id: str, page: Page) -> dict[str, Any]:
+def _page_urls(item_id: str, page: Page, staff: bool = False) -> dict[str, Any]:
     base, image = _base(), image_id(item_id, page.seq)
+    # Model, confidence and the flag are harmless for everyone; why the model was chosen and which
+    # years look doubtful are working notes for staff (issue 9).
+    ocr: dict[str, Any] = {"confidence": page.ocr_confidence, "flagged": page.ocr_flagged, "model": page.ocr_model}
+    if staff:
+        evidence = page.ocr_evidence or {}
+        restored = evidence.get("restored_pre1918")
+        ocr.update(reason=evidence.get("reason"), profile=evidence.get("profile"),
+                   restored_pre1918=sum(restored.values()) if isinstance(restored, dict) else 0,
+                   doubtful_years=[{"token": d.get("token"), "confidence": d.get("confidence"), "box": d.get("box")}
+                                   for d in evidence.get("doubtful_years") or [] if isinstance(d, dict)])
     return {
         "seq": page.seq,
         "label": page.label,
@@ -137,7 +147,7 @@ def _page_urls(item_id: str, page: Page) -> dict[str, Any]:
         "thumbnail": f"{base}/iiif/3/{image}/full/{THUMB_SIZE}/0/default.jpg",
         "text": f"{base}/api/items/{item_id}/pages/{page.seq}/text" if page.text_key else None,
         "alto": f"{base}/api/items/{item_id}/pages/{page.seq}/alto" if page.alto_key else None,
-        "ocr": {"confidence": page.ocr_confidence, "flagged": page.ocr_flagged, "model": page.ocr_model},
+        "ocr": ocr,
     }
 
 
@@ -215,7 +225,8 @@ def show_item(item_id: str) -> Response:
     with services.db.read() as session:
         item = _visible_item(session, item_id)
         spec = set_spec(session, item.collection_id) if item.collection_id else None
-        pages = [_page_urls(item.id, page) for page in item.pages]
+        staff = is_staff(current_user())
+        pages = [_page_urls(item.id, page, staff) for page in item.pages]
     api = f"{base}/api/items/{item.id}"
     oai = services.config.get("repository", "oai_identifier")
     return jsonify({

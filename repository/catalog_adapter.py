@@ -14,7 +14,7 @@ from repository.catalogue import relink_item
 from repository.errors import Conflict
 from repository.ids import check_item_id
 from repository.items import check_access, check_collection, record_change, state
-from repository.models import Item, Page, utcnow
+from repository.models import Collection, Item, Page, utcnow
 from repository.services import Services
 
 
@@ -28,6 +28,12 @@ class RepositoryCatalog:
     def item_status(self, item_id: str) -> str | None:
         with self.services.db.read() as session:
             return session.scalar(select(Item.status).where(Item.id == item_id))
+
+    def collection_languages(self, collection_id: str) -> str | None:
+        """The collection's `ocr_languages` (set on the staff collection form); None when unset or unknown."""
+        with self.services.db.read() as session:
+            value = session.scalar(select(Collection.ocr_languages).where(Collection.id == collection_id))
+        return value or None
 
     def register_item(self, ingested: IngestedItem) -> str:
         """Create or replace the item and all its pages in one transaction; returns its status.

@@ -44,6 +44,18 @@ def language_map(value: str | dict[str, Any] | None, field: str, required: bool)
     return result or None
 
 
+def ocr_model(value: str | None) -> str | None:
+    """The collection's forced OCR model as ingest will use it, or None; an unknown name is refused."""
+    from ocr.select import UnknownModel, check_forced  # one table of allowed names, in ocr/
+
+    if value is None or not value.strip():
+        return None
+    try:
+        return check_forced(value)
+    except UnknownModel as exc:
+        raise BadRequest(f"collection OCR model: {exc}") from None
+
+
 def get_collection(session: Session, collection_id: str) -> Collection:
     check_collection_id(collection_id)
     collection = session.get(Collection, collection_id)
@@ -84,7 +96,7 @@ def create_collection(
         collection = Collection(
             id=collection_id, parent_id=parent_id, title=language_map(title, "title", required=True),
             description=language_map(description, "description", required=False),
-            ocr_languages=ocr_languages or None, sort=sort, created=now, updated=now, datestamp=now,
+            ocr_languages=ocr_model(ocr_languages), sort=sort, created=now, updated=now, datestamp=now,
         )
         session.add(collection)
         events.record(session, actor, "create", "collection", collection_id, None, state(collection))
@@ -113,7 +125,7 @@ def update_collection(
         if description is not _UNSET:
             collection.description = language_map(description, "description", required=False)
         if ocr_languages is not _UNSET:
-            collection.ocr_languages = ocr_languages or None
+            collection.ocr_languages = ocr_model(ocr_languages)
         if sort is not _UNSET:
             collection.sort = int(sort)
         if parent_id is not _UNSET and parent_id != collection.parent_id:

@@ -95,6 +95,18 @@ def new_staging_dir(config: Config) -> Path:
     return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
 
 
+def forced_model(languages: str | None) -> str | None:
+    """A batch's or re-OCR's forced OCR model, checked against ocr/'s table; None when empty."""
+    from ocr.select import UnknownModel, check_forced
+
+    if languages is None or not languages.strip():
+        return None
+    try:
+        return check_forced(languages)
+    except UnknownModel as exc:
+        raise BadRequest(str(exc)) from None
+
+
 def enqueue_upload(
     services: Services, actor: str, staging: Path, paths: list[str], *, sheet: str | None = None,
     collection: str | None = None, languages: str | None = None, publish: bool = False,
@@ -106,7 +118,12 @@ def enqueue_upload(
     """
     from ingest.jobs import params_for
 
-    params = params_for(paths, sheet=sheet, collection=collection or None, languages=languages or None,
+    try:
+        languages = forced_model(languages)
+    except BadRequest:
+        shutil.rmtree(staging, ignore_errors=True)  # the upload is refused: nothing of it stays
+        raise
+    params = params_for(paths, sheet=sheet, collection=collection or None, languages=languages,
                         publish=publish)
     params.update(actor=actor, staging=staging.name)
     job_id = services.open_queue().enqueue(INGEST, params)
@@ -159,10 +176,12 @@ def _inside(folder: Path, relative: str) -> Path:
 
 
 def enqueue_reocr(services: Services, actor: str, item_id: str, languages: str) -> str:
-    """Queue a re-OCR of the item's pages with `languages` (a Tesseract model like `kaz+rus`)."""
-    languages = languages.strip()
-    if not languages or len(languages) > 100 or not all(c.isalnum() or c in "+_-" for c in languages):
-        raise BadRequest("OCR languages look like kaz+rus or rus_petr1708 (letters, digits, + _ -)")
+    """Queue a re-OCR of the item's pages with `languages` (a profile like `ru_prereform` or Tesseract
+    models like `kaz+rus`)."""
+    checked = forced_model(languages)
+    if checked is None:
+        raise BadRequest("give the OCR model to run, e.g. kaz+rus or ru_prereform")
+    languages = checked
     with services.db.read() as session:
         item = get_item(session, item_id)
         if not item.pages:

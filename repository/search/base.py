@@ -1,7 +1,7 @@
 """The search interface: what is indexed (`ItemDoc`), what is asked (`SearchRequest`), what comes back
 (`SearchResult`), and the `SearchBackend` every engine implements.
 
-Backends are thin: they store the folded keys that `repository.search.keys` produces and compile the
+Backends are thin: they store the folded keys that `repository.search.highlight.key_streams` makes and compile the
 query tree of `repository.search.query`; snippets are made by `repository.search.highlight` from the
 stored printed text, so every backend answers with the same marked words.
 """

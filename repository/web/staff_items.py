@@ -148,6 +148,18 @@ def _short(value: Any, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _ocr_evidence(evidence: dict[str, Any] | None) -> dict[str, Any]:
+    """Why the page got its model and what to check: reason, restored pre-1918 letters, doubtful years."""
+    evidence = evidence or {}
+    restored = evidence.get("restored_pre1918")
+    doubtful = evidence.get("doubtful_years")
+    return {
+        "reason": evidence.get("reason"),
+        "restored": sum(restored.values()) if isinstance(restored, dict) else 0,
+        "doubtful": [d for d in doubtful if isinstance(d, dict) and d.get("token")] if isinstance(doubtful, list) else [],
+    }
+
+
 def render_item(item_id: str, dc_rows: dict[str, list[DcRow]] | None = None, problems: list[Any] | None = None,
                 status: int = 200) -> tuple[str, int]:
     locale = current_locale()
@@ -155,7 +167,8 @@ def render_item(item_id: str, dc_rows: dict[str, list[DcRow]] | None = None, pro
         item = items.get_item(session, item_id)
         record = DCRecord.from_json(item.dc)
         pages = [{"seq": p.seq, "label": p.label, "source": p.source_name, "thumb": thumb_url(item_id, p.seq),
-                  "confidence": p.ocr_confidence, "flagged": p.ocr_flagged, "model": p.ocr_model} for p in item.pages]
+                  "confidence": p.ocr_confidence, "flagged": p.ocr_flagged, "model": p.ocr_model,
+                  **_ocr_evidence(p.ocr_evidence)} for p in item.pages]
         collections = [(c.id, map_text(c.title, locale)[0] or c.id) for c in list_collections(session)]
         history = _event_rows(session, item_id)
         info = {"id": item.id, "status": item.status, "access": item.access, "collection": item.collection_id,

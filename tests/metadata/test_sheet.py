@@ -153,3 +153,18 @@ def test_item_yaml_problems(tmp_path):
     target.write_text("title: [unclosed\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="line"):
         read_item_yaml(target)
+
+
+@pytest.mark.parametrize("value", ["Latin", "Cyrillic", "Latin+Cyrillic", "kaz+rus+eng", "kk_latn", "ru_prereform",
+                                   "ru_modern", "kk_cyrl", "mixed"])
+def test_languages_take_tesseract_model_and_profile_names_as_written(tmp_path, value):
+    # Which names exist is checked by ingest against ocr/'s table; the sheet checks the form only.
+    result = read_sheet(write(tmp_path, f"path,title,languages\na.png,Атауы,{value}\n"))
+    assert result.problems == [] and result.rows[0].languages == value
+
+
+@pytest.mark.parametrize("value", ["kaz rus", "kaz,rus", "+kaz", "kaz+", "Latin++Cyrillic"])
+def test_languages_that_are_not_names_joined_by_plus_are_refused(tmp_path, value):
+    result = read_sheet(write(tmp_path, f'path,title,languages\na.png,Атауы,"{value}"\n'))
+    assert [(p.row, p.column) for p in result.problems] == [(2, "languages")]
+    assert "kk_latn" in result.problems[0].message and "Latin+Cyrillic" in result.problems[0].message

@@ -205,3 +205,31 @@ def test_openapi_describes_every_api_route_and_nothing_else(client, app):
     }
     described = {(path, method) for path, operations in document["paths"].items() for method in operations}
     assert routes == described
+
+
+EVIDENCE = {"reason": "Latin script (92% of letters)", "profile": "kk_latn", "letters": 500,
+            "restored_pre1918": {"Ъ→ѣ": 2},
+            "doubtful_years": [{"token": "1956", "word": "1956.", "box": [10, 20, 30, 40], "confidence": 0.81}]}
+
+
+def test_page_ocr_model_for_all_and_its_evidence_for_staff_only(tmp_path):
+    import dataclasses
+
+    app = create_app(make_config(tmp_path))
+    services = app.extensions["olketanu"]
+    try:
+        item = ingested("kzocr1", publish=True)
+        pages = [dataclasses.replace(p, ocr_model="Latin", ocr_evidence=EVIDENCE) for p in item.pages]
+        RepositoryCatalog(services).register_item(dataclasses.replace(item, pages=pages))
+        staff_id = users.create_user(services, "t", "staff1", "a long enough password", "staff").id
+        client = app.test_client()
+        public = client.get("/api/items/kzocr1").get_json()["pages"][0]["ocr"]
+        assert public == {"confidence": 88.5, "flagged": False, "model": "Latin"}
+        with client.session_transaction() as session:
+            session["user_id"] = staff_id
+        staff = client.get("/api/items/kzocr1").get_json()["pages"][0]["ocr"]
+        assert staff["model"] == "Latin" and staff["reason"] == "Latin script (92% of letters)"
+        assert staff["profile"] == "kk_latn" and staff["restored_pre1918"] == 2
+        assert staff["doubtful_years"] == [{"token": "1956", "confidence": 0.81, "box": [10, 20, 30, 40]}]
+    finally:
+        services.close()

@@ -77,3 +77,19 @@ def test_access_from_the_sheet_and_kept_otherwise(services):
         assert session.get(Item, "kzabc234").access == "reading-room"
     with pytest.raises(BadRequest):
         catalog.register_item(dataclasses.replace(ingested(), access="everyone"))
+
+
+def test_collection_languages_force_ingest_and_are_checked_on_the_form(services):
+    from repository import collections
+
+    catalog = RepositoryCatalog(services)
+    collections.create_collection(services, "t", "latin", "Latin papers", ocr_languages=" Latin ")
+    collections.create_collection(services, "t", "plain", "Plain")
+    assert catalog.collection_languages("latin") == "Latin"  # stored as ingest uses it
+    assert catalog.collection_languages("plain") is None and catalog.collection_languages("nope") is None
+    with pytest.raises(BadRequest, match="unknown OCR model 'latin'.*'Latin'"):
+        collections.update_collection(services, "t", "plain", ocr_languages="latin")
+    collections.update_collection(services, "t", "plain", ocr_languages="ru_prereform")
+    assert catalog.collection_languages("plain") == "ru_prereform"
+    collections.update_collection(services, "t", "plain", ocr_languages="")
+    assert catalog.collection_languages("plain") is None

@@ -190,3 +190,29 @@ def test_collections_are_created_and_edited(staff_client, services):
     assert actions == [("bolat", "create"), ("bolat", "create"), ("bolat", "update")]
     listing = staff_client.get("/staff/collections").get_data(as_text=True)
     assert "papers" in listing and "Newspapers" in listing  # the title in the interface language (en)
+
+
+def test_item_page_shows_each_pages_ocr_model_reason_and_doubtful_years(staff_client, services):
+    import dataclasses
+
+    from repository.catalog_adapter import RepositoryCatalog
+    from tests.repository.conftest import ingested
+
+    item = ingested("kzocr1", store=services.store)
+    first, second = item.pages
+    pages = [
+        dataclasses.replace(first, ocr_model="Cyrillic", ocr_confidence=61.0, ocr_flagged=True, ocr_evidence={
+            "reason": "pre-1918 orthography (12 of 80 words end in ъ, 0 ѣ/ѳ/ѵ)", "restored_pre1918": {"Ъ→ѣ": 3},
+            "doubtful_years": [{"token": "1956", "word": "1956.", "box": [1, 2, 3, 4], "confidence": 0.81}]}),
+        dataclasses.replace(second, ocr_model="eng", ocr_evidence={"reason": "forced by collection 'maps': eng",
+                                                                   "doubtful_years": []}),
+    ]
+    RepositoryCatalog(services).register_item(dataclasses.replace(item, pages=pages))
+    body = staff_client.get("/staff/items/kzocr1").get_data(as_text=True)
+    first_row = body[body.index('id="page-1"'):body.index('id="page-2"')]
+    second_row = body[body.index('id="page-2"'):body.index("</tbody>")]
+    assert 'class="flagged"' in first_row and "Cyrillic" in first_row and "61" in first_row
+    assert "pre-1918 orthography" in html.unescape(first_row) and "3 pre-1918 letters restored" in first_row
+    assert "<mark>1956</mark> (0.81)" in first_row
+    assert "eng" in second_row and "forced by collection &#39;maps&#39;: eng" in second_row
+    assert "flagged" not in second_row.replace('class="flagged"', "") and "Doubtful" not in second_row

@@ -61,6 +61,8 @@ def test_upload_job_worker_report(queue_app, tmp_path):
     entry = job["report"]["items"][0]
     assert entry["status"] == "ok" and entry["pages"] == 2 and entry["catalog_status"] == "published"
     assert [o["model"] for o in entry["ocr"]] == ["eng", "eng"]
+    assert {o["reason"] for o in entry["ocr"]} == {"forced by batch: eng"}
+    assert "OCR per page" in page and "forced by batch: eng" in page
     assert f'/staff/items/{entry["item_id"]}' in page
     with services.db.read() as session:
         item = session.get(Item, entry["item_id"])
@@ -152,4 +154,29 @@ def test_reocr_from_stored_masters_keeps_what_staff_set(tmp_path, app, client):
     assert "reocr" in client.get(f"/staff/items/{item_id}").get_data(as_text=True)
     bad = client.post(f"/staff/items/{item_id}/reocr", data={"csrf_token": token, "languages": "eng; rm -rf"},
                       follow_redirects=True)
-    assert "OCR languages look like" in bad.get_data(as_text=True)
+    assert "unknown OCR model" in bad.get_data(as_text=True) and "Latin+Cyrillic" in bad.get_data(as_text=True)
+
+
+def test_a_collections_ocr_model_forces_uploads_into_it_and_bad_names_are_refused(tmp_path, app, client):
+    from repository.collections import create_collection
+
+    services = app.extensions["olketanu"]
+    create_collection(services, "t", "maps", "Maps", ocr_languages="eng")
+    login(client, "staff")
+    job_id = upload(client, two_pages(tmp_path / "scans"), collection="maps")
+    run_one_job(services)
+    entry = client.get(f"/api/jobs/{job_id}").get_json()["report"]["items"][0]
+    assert entry["status"] == "ok", entry
+    assert [(o["model"], o["reason"]) for o in entry["ocr"]] == [("eng", "forced by collection 'maps': eng")] * 2
+    with services.db.read() as session:
+        item = session.get(Item, entry["item_id"])
+        assert item.collection_id == "maps" and [p.ocr_model for p in item.pages] == ["eng", "eng"]
+        assert item.pages[0].ocr_evidence["forced_by"] == "collection 'maps'"
+
+    page = client.get("/staff/upload").get_data(as_text=True)
+    refused = client.post("/staff/upload", data={
+        "csrf_token": csrf_from(page), "languages": "Latn",
+        "files": [(io.BytesIO((tmp_path / "scans" / "p1.png").read_bytes()), "p1.png")]},
+        content_type="multipart/form-data")
+    assert refused.status_code == 400 and "unknown OCR model" in refused.get_data(as_text=True)
+    assert sorted(p.name for p in uploads_dir(services.config).iterdir()) == [job_id]  # nothing left behind
