@@ -1,22 +1,29 @@
 """Ingest benchmark (issue 3): throughput and CER against raw Tesseract; peak memory on a long PDF.
 
-    .venv/bin/python -m bench.ingest.run [--samples ../shared/samples] [--workers N]
-        [--big-pdf] [--big-pages 100] [--big-lang eng] [--out bench/out/ingest] [--append-results]
+    .venv/bin/python -m bench.ingest.run [--samples ../shared/samples] [--workers N] [--rounds 3]
+        [--big-pdf] [--big-pages 100] [--big-lang eng] [--fast-pages] [--skip-samples] [--out bench/out/ingest]
 
 1. Pages/minute end to end (`run_batch`: validate, master, pyramid, thumbnail, OCR, item PDF,
    registration) against raw `tesseract IMG out -l kaz+rus+eng --oem 1 --psm 3 alto txt pdf` on the
    same pages with the same number of parallel processes. Two pipeline runs: with the automatic
    model choice (what ingest does by default) and forced to the raw run's languages (pure overhead).
+   Under load wall time is noisy, so the runs are interleaved (`--rounds` rounds of raw, forced, auto;
+   every other round in reverse order) and the median per-round ratio is reported with its range.
+   CPU seconds (user+sys of the whole process tree, from /proc) are counted too: they do not depend
+   on how many other processes share the cores.
 2. CER per sample category: the pipeline's page text and raw Tesseract's, against the ground truth.
 3. `--big-pdf`: a generated scan-only PDF of `--big-pages` pages ingested as one item, with the RSS of
    the whole process tree (this process, the forkserver, workers, Tesseract, pdftoppm) sampled
    every 0.2 s. Summing RSS counts shared pages more than once, so the peak is an upper bound.
+   Default pages are A4 (2480×3508 px at 300 dpi, full text: slow OCR); `--fast-pages` makes A6 pages
+   (1240×1748 px at 300 dpi, 7–14 lines): 1,000 pages in ~30 min on a loaded 2-core machine.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import threading
@@ -83,7 +90,7 @@ def sample_pages(samples: Path) -> list[tuple[Path, str, str]]:
     return pages
 
 
-def raw_tesseract(images: list[Path], workers: int, out: Path) -> tuple[float, dict[Path, str]]:
+def raw_tesseract(images: list[Path], workers: int, out: Path) -> tuple[float, float, dict[Path, str]]:
     out.mkdir(parents=True, exist_ok=True)
     env = {"OMP_THREAD_LIMIT": "1", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
@@ -93,14 +100,16 @@ def raw_tesseract(images: list[Path], workers: int, out: Path) -> tuple[float, d
                         "alto", "txt", "pdf"], env=env, capture_output=True, check=True)
         return image, base.with_suffix(".txt").read_text(encoding="utf-8")
 
-    started = time.monotonic()
+    cpu0, started = tree_cpu(), time.monotonic()
     with ThreadPoolExecutor(workers) as pool:
         texts = dict(pool.map(one, images))
-    return time.monotonic() - started, texts
+    return time.monotonic() - started, tree_cpu() - cpu0, texts
 
 
-def pipeline(images: list[Path], workers: int, out: Path, languages: str | None) -> tuple[float, dict[Path, str]]:
-    """Each sample page is its own item (a folder of one page), all in one batch."""
+def pipeline(images: list[Path], workers: int, out: Path,
+             languages: str | None) -> tuple[float, float, float, dict[Path, str]]:
+    """(wall s, CPU s of the process tree, CPU s of this process alone, page texts)."""
+    # Each sample page is its own item (a folder of one page), all in one batch.
     batch = out / "batch"
     for image in images:
         (batch / image.stem).mkdir(parents=True, exist_ok=True)
@@ -109,10 +118,11 @@ def pipeline(images: list[Path], workers: int, out: Path, languages: str | None)
     store.ensure()
     catalog = DictCatalog()
     options = IngestOptions(workers=workers)
-    started = time.monotonic()
+    cpu0, main0, started = tree_cpu(), self_cpu(), time.monotonic()
     report = run_batch([batch], store=store, catalog=catalog, engine=get_engine("tesseract"), options=options,
                        languages=languages)
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, tree_cpu() - cpu0
+    main_cpu = self_cpu() - main0
     failed = [i for i in report.items if i.status != "ok"]
     if failed:
         raise SystemExit(f"pipeline failed: {[i.error for i in failed]}")
@@ -120,7 +130,57 @@ def pipeline(images: list[Path], workers: int, out: Path, languages: str | None)
     for item in catalog.items.values():
         name = item.pages[0].source_name.rsplit("/", 1)[-1]
         texts[next(i for i in images if i.name == name)] = store.get_bytes(item.pages[0].text_key).decode("utf-8")
-    return seconds, texts
+    return seconds, cpu, main_cpu, texts
+
+
+def _proc_table() -> dict[int, tuple[int, str, int, int]]:
+    """pid -> (ppid, name, rss bytes, cumulative CPU ticks incl. reaped children), from /proc."""
+    table = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                raw = fh.read()
+        except OSError:
+            continue  # the process ended while we looked
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw.rsplit(")", 1)[1].split()
+        # fields[0] is state (stat field 3): utime=14, stime=15, cutime=16, cstime=17, rss=24
+        ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+        table[int(entry)] = (int(fields[1]), name, int(fields[21]) * page, ticks)
+    return table
+
+
+def _tree(table: dict[int, tuple[int, str, int, int]], root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, *_rest) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table:
+            out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def self_cpu() -> float:
+    """CPU seconds of this process alone (all its threads), children not included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def tree_cpu(root: int | None = None) -> float:
+    """CPU seconds (user+sys) of a process tree so far, children that ended included.
+
+    A process that ended was waited for by its parent (subprocess by the worker, the worker by the
+    forkserver), which adds its CPU to the parent's cutime/cstime. Exact when read while only
+    long-lived processes are alive (between runs): take a difference of two readings.
+    """
+    table = _proc_table()
+    return sum(table[pid][3] for pid in _tree(table, root or os.getpid())) / os.sysconf("SC_CLK_TCK")
 
 
 class TreeRss:
@@ -128,6 +188,8 @@ class TreeRss:
 
     def __init__(self, root: int, interval: float = 0.2) -> None:
         self.root, self.interval, self.peak = root, interval, 0
+        self.peak_parts: dict[str, int] = {}  # RSS by process name at the peak
+        self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -141,90 +203,145 @@ class TreeRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.sample())
-            time.sleep(self.interval)
+            total, parts = self.sample()
+            self.samples += 1
+            if total > self.peak:
+                self.peak, self.peak_parts = total, parts
+            self._stop.wait(self.interval)
 
-    def sample(self) -> int:
-        children: dict[int, list[int]] = {}
-        rss: dict[int, int] = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    fields = fh.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # the process ended while we looked
-            pid, ppid = int(entry), int(fields[1])
-            children.setdefault(ppid, []).append(pid)
-            rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        total, todo = 0, [self.root]
-        while todo:
-            pid = todo.pop()
-            total += rss.get(pid, 0)
-            todo.extend(children.get(pid, []))
-        return total
+    def sample(self) -> tuple[int, dict[str, int]]:
+        table = _proc_table()
+        parts: dict[str, int] = {}
+        for pid in _tree(table, self.root):
+            _ppid, name, rss, _ticks = table[pid]
+            key = "main" if pid == self.root else name
+            parts[key] = parts.get(key, 0) + rss
+        return sum(parts.values()), parts
 
 
-def big_pdf(out: Path, pages: int, workers: int, lang: str) -> dict[str, object]:
-    source = out / "big" / f"big-{pages}.pdf"
+A4_SPEC, A4_PDF_DPI = PageSpec(size=(1240, 1754), font_size=24, margin=90), 150  # rendered: 2480×3508 px
+A6_SPEC, A6_PDF_DPI = PageSpec(size=(1240, 1748), font_size=40, margin=120), 300  # rendered: 1240×1748 px
+
+
+def big_pdf(out: Path, pages: int, workers: int, lang: str, fast: bool = False) -> dict[str, object]:
+    spec, pdf_dpi = (A6_SPEC, A6_PDF_DPI) if fast else (A4_SPEC, A4_PDF_DPI)
+    source = out / "big" / f"big-{pages}{'-a6' if fast else ''}.pdf"
     if not source.exists():
-        # A4 pages at 150 dpi in the PDF, rendered back at 300 dpi: 2480×3508 pixels per page.
-        make_big_pdf(source, pages, spec=PageSpec(size=(1240, 1754), font_size=24, margin=90), dpi=150)
+        make_big_pdf(source, pages, spec=spec, dpi=pdf_dpi)
+    shutil.rmtree(out / "big" / "store", ignore_errors=True)  # a fresh store: every page really runs
     store = open_store("local", root=out / "big" / "store")
     store.ensure()
     catalog = DictCatalog()
-    started = time.monotonic()
+    options = IngestOptions()  # the pipeline's defaults, workers included (0 = one per core)
+    if workers:
+        options = IngestOptions(workers=workers)
+    cpu0, started = tree_cpu(), time.monotonic()
     with TreeRss(os.getpid()) as meter:
         report = run_batch([source], store=store, catalog=catalog, engine=get_engine("tesseract"),
-                           options=IngestOptions(workers=workers), languages=lang)
-    seconds = time.monotonic() - started
+                           options=options, languages=lang)
+    seconds, cpu = time.monotonic() - started, tree_cpu() - cpu0
     item = report.items[0]
-    return {"pages": pages, "status": item.status, "error": item.error, "seconds": round(seconds, 1),
-            "pages_per_minute": round(pages * 60 / seconds, 1), "peak_rss_mb": round(meter.peak / 2**20),
+    registered = [i for i in catalog.items.values()]
+    reg_pages = registered[0].pages if registered else []
+    with_text = sum(1 for p in reg_pages if p.text_key and store.exists(p.text_key))
+    return {"pages": pages, "page_px": [spec.size[0] * 300 // pdf_dpi, spec.size[1] * 300 // pdf_dpi],
+            "workers": options.worker_count(os.cpu_count()), "status": item.status, "error": item.error,
+            "items_registered": len(registered), "pages_registered": len(reg_pages),
+            "pages_with_stored_text": with_text,
+            "item_pdf": bool(registered and registered[0].pdf_key and store.exists(registered[0].pdf_key)),
+            "seconds": round(seconds, 1), "pages_per_minute": round(pages * 60 / seconds, 1),
+            "cpu_seconds": round(cpu, 1), "cpu_s_per_page": round(cpu / pages, 3),
+            "peak_rss_mb": round(meter.peak / 2**20), "rss_samples": meter.samples,
+            "peak_parts_mb": {k: round(v / 2**20) for k, v in sorted(meter.peak_parts.items(), key=lambda kv: -kv[1])},
             "pdf_mb": round(source.stat().st_size / 2**20, 1), "lang": lang}
+
+
+def median(values: list[float]) -> float:
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def throughput(samples: Path, out: Path, workers: int, rounds: int) -> dict[str, object]:
+    """Interleaved rounds of raw, pipeline forced to RAW_LANG and pipeline automatic, on the same pages."""
+    pages = sample_pages(samples)
+    images = [p for p, _, _ in pages]
+    n = len(images)
+    runs: dict[str, list[tuple[float, float]]] = {"raw": [], "fixed": [], "auto": []}
+    texts: dict[str, dict[Path, str]] = {}
+    main_cpu: dict[str, list[float]] = {}
+    for r in range(rounds):
+        order = ["raw", "fixed", "auto"] if r % 2 == 0 else ["auto", "fixed", "raw"]
+        for kind in order:
+            target = out / "samples" / f"{kind}-{r}"
+            shutil.rmtree(target, ignore_errors=True)
+            load = os.getloadavg()[0]
+            if kind == "raw":
+                wall, cpu, text = raw_tesseract(images, workers, target)
+            else:
+                wall, cpu, own, text = pipeline(images, workers, target, RAW_LANG if kind == "fixed" else None)
+                main_cpu.setdefault(kind, []).append(own)
+            runs[kind].append((wall, cpu))
+            texts.setdefault(kind, text)
+            print(f"round {r + 1} {kind}: {wall:.1f} s wall, {cpu:.1f} CPU s, load {load:.1f}", flush=True)
+            shutil.rmtree(target, ignore_errors=True)
+
+    def summary(kind: str) -> dict[str, object]:
+        wall = [w for w, _ in runs[kind]]
+        cpu = [c for _, c in runs[kind]]
+        out_: dict[str, object] = {"wall_s": [round(w, 1) for w in wall], "cpu_s": [round(c, 1) for c in cpu],
+                                   "median_pages_per_min": round(n * 60 / median(wall), 1),
+                                   "median_cpu_s_per_page": round(median(cpu) / n, 2)}
+        if kind != "raw":
+            out_["cpu_s_main_process"] = [round(c, 1) for c in main_cpu[kind]]
+            # Per round: raw and this run were measured back to back, under about the same load.
+            wr = [runs["raw"][i][0] / wall[i] for i in range(rounds)]
+            cr = [runs["raw"][i][1] / cpu[i] for i in range(rounds)]
+            out_.update({"wall_ratio_per_round": [round(x, 3) for x in wr], "wall_ratio_median": round(median(wr), 3),
+                         "wall_ratio_range": [round(min(wr), 3), round(max(wr), 3)],
+                         "cpu_ratio_per_round": [round(x, 3) for x in cr], "cpu_ratio_median": round(median(cr), 3),
+                         "cpu_ratio_range": [round(min(cr), 3), round(max(cr), 3)]})
+        return out_
+
+    result: dict[str, object] = {"pages": n, "rounds": rounds, "workers": workers,
+                                 **{kind: summary(kind) for kind in runs}}
+    per_cat: dict[str, list[tuple[float, float, float]]] = {}
+    for image, category, truth in pages:
+        per_cat.setdefault(category, []).append(
+            (cer(truth, texts["raw"][image]), cer(truth, texts["auto"][image]), cer(truth, texts["fixed"][image])))
+    result["cer"] = {c: {"raw": round(sum(v[0] for v in vals) / len(vals), 4),
+                         "pipeline_auto": round(sum(v[1] for v in vals) / len(vals), 4),
+                         "pipeline_fixed": round(sum(v[2] for v in vals) / len(vals), 4),
+                         "pages": len(vals)} for c, vals in sorted(per_cat.items())}
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=Path, default=REPO.parent / "shared" / "samples")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved raw/pipeline rounds (median reported)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "ingest")
     parser.add_argument("--big-pdf", action="store_true", help="also ingest a long generated PDF")
     parser.add_argument("--big-pages", type=int, default=100)
     parser.add_argument("--big-lang", default="eng", help="forced OCR model for the long PDF (speed)")
+    parser.add_argument("--fast-pages", action="store_true",
+                        help="long PDF of small A6 pages with a few lines (cheap OCR) instead of full A4 pages")
+    parser.add_argument("--big-workers", type=int, default=0, help="workers for the long PDF; 0 = pipeline default")
     parser.add_argument("--skip-samples", action="store_true")
+    parser.add_argument("--json-out", type=Path, help="also write the results JSON here")
     args = parser.parse_args()
     results: dict[str, object] = {"date": date.today().isoformat(), "workers": args.workers,
-                                  "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
+                                  "cpus": os.cpu_count(), "load_before": os.getloadavg()}
     if not args.skip_samples:
-        shutil.rmtree(args.out / "samples", ignore_errors=True)
-        pages = sample_pages(args.samples)
-        images = [p for p, _, _ in pages]
-        raw_s, raw_text = raw_tesseract(images, args.workers, args.out / "samples" / "raw")
-        auto_s, auto_text = pipeline(images, args.workers, args.out / "samples" / "auto", None)
-        fixed_s, fixed_text = pipeline(images, args.workers, args.out / "samples" / "fixed", RAW_LANG)
-        n = len(images)
-        results["throughput"] = {
-            "pages": n,
-            "raw_pages_per_min": round(n * 60 / raw_s, 1),
-            "pipeline_auto_pages_per_min": round(n * 60 / auto_s, 1),
-            "pipeline_fixed_pages_per_min": round(n * 60 / fixed_s, 1),
-            "ratio_auto": round(raw_s / auto_s, 3),
-            "ratio_fixed": round(raw_s / fixed_s, 3),
-        }
-        per_cat: dict[str, list[tuple[float, float, float]]] = {}
-        for image, category, truth in pages:
-            per_cat.setdefault(category, []).append(
-                (cer(truth, raw_text[image]), cer(truth, auto_text[image]), cer(truth, fixed_text[image])))
-        results["cer"] = {c: {"raw": round(sum(v[0] for v in vals) / len(vals), 4),
-                              "pipeline_auto": round(sum(v[1] for v in vals) / len(vals), 4),
-                              "pipeline_fixed": round(sum(v[2] for v in vals) / len(vals), 4),
-                              "pages": len(vals)} for c, vals in sorted(per_cat.items())}
+        results["throughput"] = throughput(args.samples, args.out, args.workers, args.rounds)
     if args.big_pdf:
-        results["big_pdf"] = big_pdf(args.out, args.big_pages, args.workers, args.big_lang)
-    results["load_after"] = os.getloadavg()[0]
-    print(json.dumps(results, indent=1, ensure_ascii=False))
+        results["big_pdf"] = big_pdf(args.out, args.big_pages, args.big_workers, args.big_lang, args.fast_pages)
+    results["load_after"] = os.getloadavg()
+    text = json.dumps(results, indent=1, ensure_ascii=False)
+    print(text)
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(text + "\n", encoding="utf-8")
     return 0
 
 
