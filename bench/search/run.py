@@ -15,6 +15,7 @@ import datetime as dt
 import platform
 import random
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -101,12 +102,13 @@ def build(backend: SearchBackend, items: int, pages: int, words: int, batch: int
             backend.index_items(buffer)
             count += len(buffer)
             buffer = []
+            if count % 1000 == 0:
+                elapsed = time.perf_counter() - started
+                print(f"  {backend.name}: {count:,} items, {count * pages / elapsed:,.0f} pages/s so far", flush=True)
     if buffer:
         backend.index_items(buffer)
         count += len(buffer)
-    optimize = getattr(backend, "optimize", None)
-    if optimize is not None:
-        optimize()
+    finish(backend)
     return time.perf_counter() - started, count * pages
 
 
@@ -139,18 +141,46 @@ def measure(backend: SearchBackend, rounds: int) -> dict[str, list[float]]:
     return timings
 
 
+ES_HEAP = "1g"  # the test fixture runs with 512 MB; a 100k-page index gets 1 GB here
+
+
 def open_backend(name: str, workdir: Path) -> tuple[SearchBackend, object | None]:
     if name == "sqlite":
         from repository.search.sqlite import SqliteBackend
 
         return SqliteBackend(workdir / "search.db"), None
     from repository.search.elasticsearch import ElasticsearchBackend
-    from tests.services.elasticsearch import start_elasticsearch
+    from tests.services import elasticsearch as es_service
 
-    server = start_elasticsearch()
-    backend = ElasticsearchBackend(server.url, "bench")
-    backend.clear()
+    # Started exactly as the tests start it (same user, ES_JAVA_HOME, security and disk threshold off,
+    # loopback only), with only the heap changed: the fixture reads JAVA_OPTS when it starts the node.
+    es_service.JAVA_OPTS = es_service.JAVA_OPTS.replace("-Xms512m -Xmx512m", f"-Xms{ES_HEAP} -Xmx{ES_HEAP}")
+    server = es_service.start_elasticsearch()
+    try:
+        # No refresh per bulk request while indexing: one explicit refresh at the end (see `finish`).
+        backend = ElasticsearchBackend(server.url, "bench", refresh=False, timeout_s=120)
+        backend.clear()
+    except BaseException:
+        server.stop()
+        raise
     return backend, server
+
+
+def finish(backend: SearchBackend) -> None:
+    """Make everything indexed searchable (and compact, for sqlite) before the clock stops."""
+    optimize = getattr(backend, "optimize", None)
+    if optimize is not None:
+        optimize()
+    if backend.name == "elasticsearch":
+        es = backend._client  # type: ignore[attr-defined]
+        es.indices.refresh(index=[backend.items_index, backend.pages_index])  # type: ignore[attr-defined]
+
+
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        return "(uptime unavailable)"
 
 
 def main() -> None:
@@ -162,6 +192,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--append", action="store_true", help="append the table to bench/RESULTS.md")
     args = parser.parse_args()
+    load_start = uptime()
+    print(f"load at start: {load_start}", flush=True)
     lines = [
         f"### {dt.date.today().isoformat()} — search, {args.items * args.pages:,} pages "
         f"({args.items:,} items × {args.pages} pages × {args.words} words), {args.rounds} rounds of the query mix",
@@ -177,7 +209,7 @@ def main() -> None:
             backend, server = open_backend(name, Path(tmp))
             try:
                 seconds, pages = build(backend, args.items, args.pages, args.words)
-                size = _size(name, Path(tmp))
+                size = _size(name, Path(tmp), backend)
                 timings = measure(backend, args.rounds)
             finally:
                 backend.close()
@@ -190,6 +222,9 @@ def main() -> None:
             rate, size = "", ""
         print(f"{name}: indexed {pages:,} pages in {seconds:.1f} s; all queries p50 "
               f"{percentile(everything, 50):.1f} ms, p95 {percentile(everything, 95):.1f} ms", flush=True)
+    load_end = uptime()
+    print(f"load at end: {load_end}", flush=True)
+    lines[3:3] = ["", f"Load (`uptime`) at start: {load_start}; at end: {load_end}."]
     table = "\n".join(lines) + "\n"
     print(table)
     if args.append:
@@ -198,9 +233,11 @@ def main() -> None:
             out.write("\n" + table)
 
 
-def _size(name: str, workdir: Path) -> str:
-    if name != "sqlite":
-        return "—"
+def _size(name: str, workdir: Path, backend: SearchBackend) -> str:
+    if name == "elasticsearch":
+        es = backend._client  # type: ignore[attr-defined]
+        stats = es.indices.stats(index=[backend.items_index, backend.pages_index], metric="store")  # type: ignore[attr-defined]
+        return f"{stats['_all']['primaries']['store']['size_in_bytes'] / 1e6:.0f} MB"
     total = sum(p.stat().st_size for p in workdir.glob("search.db*"))
     return f"{total / 1e6:.0f} MB"
 
