@@ -186,6 +186,11 @@ def _run_pool(jobs: list[_Job], *, store: ObjectStore, catalog: Catalog, engine:
     # forkserver, not fork: forking a process whose libvips (or a web server's) threads hold locks
     # can deadlock the children. Workers get only the engine; storage stays in this process.
     context = multiprocessing.get_context("forkserver")
+    # The forkserver imports the page step (libvips, lxml, Pillow, ocr/) once and every worker is
+    # forked from it with them loaded, instead of each worker importing them again. Safe: loading
+    # libvips starts no thread, and the forkserver never runs libvips. Only takes effect when this
+    # process starts its forkserver ('__main__' is multiprocessing's default entry).
+    context.set_forkserver_preload(["__main__", "ingest.page_step"])
     owner: dict[Future[PageOutcome], tuple[_Job, PageTask, str]] = {}
     with tempfile.TemporaryDirectory(prefix="olketanu-spool-") as spool_root, \
             ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker,

@@ -20,8 +20,14 @@ from ingest.validate import Format, vips_reason, open_lazy
 _GREY = {"b-w", "grey16"}
 
 
-def load_page(path: Path, name: str, fmt: Format, *, page: int = 0, orientation: int = 1) -> pyvips.Image:
-    """The page, lazily. Call `validate.verify_decode` first: this load is not strict."""
+def load_page(path: Path, name: str, fmt: Format, *, page: int = 0, orientation: int = 1,
+              decoded: pyvips.Image | None = None) -> pyvips.Image:
+    """The page, lazily. Call `validate.verify_decode` first: this load is not strict.
+
+    `decoded`: the page as `verify_decode` kept it in memory, used instead of reading the file again.
+    """
+    if decoded is not None:
+        return decoded
     if orientation == 1:
         return open_lazy(path, name, fmt, page=page)
     # Rotations read pixels out of order, which a sequential loader refuses.

@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 DERIVATIVES = ("access.tif", "thumb.jpg")
 OCR_OUTPUTS = ("alto.xml", "text.txt", "page.pdf")
 
+# A page decoded for the strict check is kept in memory for the access copy when its pixels fit in
+# this (a 300 dpi A3 colour scan is ~50 MiB); larger pages are decoded twice, streaming.
+KEEP_DECODED_BYTES = 96 * 2**20
+
 # Set once per worker process by `init_worker` (the pool's initializer).
 _WORKER: dict[str, Any] = {}
 
@@ -119,16 +123,21 @@ def make_page(task: PageTask, engine: OcrEngine, spool: Path) -> tuple[dict[str,
                          max_png_text=options.max_png_text_kb * 1024, page=frame)
     if image_fmt.name == "jpeg" and fmt.name != "pdf":
         verify_jpeg_strict(image_path, task.source_name)
-    verify_decode(image_path, task.source_name, image_fmt, page=frame)
+    # Decoded once: the strict check keeps an ordinary page in memory for the access copy.
+    decoded = verify_decode(image_path, task.source_name, image_fmt, page=frame,
+                            keep_bytes=0 if task.reuse_derivatives else KEEP_DECODED_BYTES)
     if task.count == 1 and fmt.name != "pdf":
         files[task.master_key] = str(source)  # stored by the main process, checksum verified
     upright = normalise(load_page(image_path, task.source_name, image_fmt, page=frame,
-                                  orientation=header.orientation))
+                                  orientation=header.orientation, decoded=decoded))
+    # Size of the upright page, from the header: the ALTO boxes refer to it.
+    width, height = upright.width, upright.height
     if not task.reuse_derivatives:
         make_access(upright, spool / "access.tif", task.source_name, quality=options.access_quality)
         make_thumb(spool / "access.tif", spool / "thumb.jpg", size=options.thumb_size)
         for name in DERIVATIVES:
             files[keys.page_object(task.item_id, task.seq, name)] = str(spool / name)
+    del upright, decoded  # the pixels are not needed during OCR
     ocr_input = _ocr_input(task, image_path, image_fmt, header.orientation, frame, frames, spool)
     record = _ocr(task, engine, ocr_input, spool, files)
     record.update(
@@ -137,8 +146,7 @@ def make_page(task: PageTask, engine: OcrEngine, spool: Path) -> tuple[dict[str,
         master_size=os.stat(source).st_size,
         access_key=keys.page_object(task.item_id, task.seq, "access.tif"),
         thumb_key=keys.page_object(task.item_id, task.seq, "thumb.jpg"),
-        # Size of the upright page, from the header: the ALTO boxes refer to it.
-        width=upright.width, height=upright.height,
+        width=width, height=height,
         hint_key=keys.page_object(task.item_id, task.seq, "hint.txt") if (spool / "hint.txt").exists() else None,
     )
     return record, files

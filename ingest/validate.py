@@ -217,16 +217,28 @@ def _text_chunk_size(body: bytes, ctype: bytes, budget: int) -> int:
     return len(out)
 
 
-def verify_decode(path: Path, name: str, fmt: Format, *, page: int = 0) -> None:
-    """Decode every pixel once, strictly (any decoder warning is an error), keeping nothing.
+_SAMPLE_BYTES = {"uchar": 1, "char": 1, "ushort": 2, "short": 2, "uint": 4, "int": 4, "float": 4,
+                 "double": 8, "complex": 8, "dpcomplex": 16}
+
+
+def verify_decode(path: Path, name: str, fmt: Format, *, page: int = 0,
+                  keep_bytes: int = 0) -> pyvips.Image | None:
+    """Decode every pixel once, strictly (any decoder warning is an error).
 
     A separate pass because libvips 8.14 can crash (segfault) when a strict load fails inside
-    a pyramidal tiffsave; a failing `avg` just raises. Memory stays small: sequential access.
+    a pyramidal tiffsave; a failing `avg` or memory copy just raises. A page whose decoded pixels
+    fit in `keep_bytes` is returned in memory (so the derivatives need not decode the file again);
+    a larger one is only checked and nothing is kept (memory stays small: sequential access).
     """
     try:
-        open_lazy(path, name, fmt, page=page, strict=True).avg()
+        image = open_lazy(path, name, fmt, page=page, strict=True)
+        sample = _SAMPLE_BYTES.get(image.format)
+        if sample is not None and image.width * image.height * image.bands * sample <= keep_bytes:
+            return image.copy_memory()
+        image.avg()
     except pyvips.Error as exc:
         raise InvalidFile(name, f"image data is corrupt or truncated ({vips_reason(exc)})") from exc
+    return None
 
 
 def verify_jpeg_strict(path: Path, name: str, timeout_s: int = 60) -> None:

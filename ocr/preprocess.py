@@ -9,6 +9,7 @@ Deskew is left to Tesseract's own line finding: the samples' 0.3-1.9° skew did 
 """
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from PIL import Image, ImageOps
@@ -22,6 +23,8 @@ def upright(path: Path, workdir: Path) -> Path:
     """The path Tesseract should read: the original, or a transposed copy in ``workdir``."""
     try:
         with Image.open(path) as im:
+            if im.format == "PNG" and _png_upright_without_decoding(path, im):
+                return path
             orientation = im.getexif().get(EXIF_ORIENTATION, 1)
             if orientation in (None, 1):
                 return path
@@ -32,6 +35,39 @@ def upright(path: Path, workdir: Path) -> Path:
     out = workdir / "upright.png"
     turned.save(out, dpi=dpi, compress_level=1)
     return out
+
+
+# PNG chunks Pillow reads orientation from: eXIf itself, and text chunks ("Raw profile type exif",
+# XMP in iTXt) which, after the image data, Pillow only sees once it has decoded every pixel.
+_PNG_TEXT = (b"tEXt", b"zTXt", b"iTXt")
+_PNG_ORIENTATION_KEYS = ("exif", "Raw profile type exif", "XML:com.adobe.xmp")
+
+
+def _png_upright_without_decoding(path: Path, im: Image.Image) -> bool:
+    """True when the PNG surely has no orientation, known without decoding it.
+
+    Pillow's `getexif` decodes the whole PNG to look for an eXIf chunk after the image data (a
+    full decode per page for nothing, on scans that have none). Walking the chunk headers gives the
+    same answer: no eXIf chunk anywhere, no text chunk after the image data, and none of the
+    orientation sources among the chunks Pillow already read. Otherwise (False) Pillow decides.
+    """
+    if any(key in im.info for key in _PNG_ORIENTATION_KEYS):
+        return False
+    seen_data = False
+    with open(path, "rb") as fh:
+        fh.seek(8)
+        while True:
+            header = fh.read(8)
+            if len(header) < 8:
+                return False  # truncated: let Pillow decide (and fail) as before
+            length, ctype = struct.unpack(">I4s", header)
+            if ctype == b"eXIf" or (seen_data and ctype in _PNG_TEXT):
+                return False
+            if ctype == b"IDAT":
+                seen_data = True
+            elif ctype == b"IEND":
+                return True
+            fh.seek(length + 4, 1)
 
 
 def reduced(path: Path, workdir: Path, factor: int = 2) -> Path:
