@@ -1,16 +1,14 @@
 """One batch through the repository's real Catalog adapter (SQLite), as `olketanu ingest` wires it."""
 from __future__ import annotations
 
-import pytest
-
 from ingest.batch import run_batch
 
 from tests.ingest.conftest import FAST, page
 
-repository = pytest.importorskip("repository.catalog_adapter")
 
 
 def test_batch_registers_through_the_repository(tmp_path, engine, options):
+    from repository.catalog_adapter import RepositoryCatalog
     from repository.db import upgrade
     from repository.services import build_services
     from tests.repository.conftest import make_config
@@ -20,7 +18,7 @@ def test_batch_registers_through_the_repository(tmp_path, engine, options):
     services = build_services(make_config(tmp_path, url))
     services.store.ensure()
     try:
-        catalog = repository.RepositoryCatalog(services)
+        catalog = RepositoryCatalog(services)
         page(tmp_path / "batch" / "book" / "p1.png", 1)
         page(tmp_path / "batch" / "book" / "p2.png", 2)
         first = run_batch([tmp_path / "batch"], store=services.store, catalog=catalog, engine=engine,

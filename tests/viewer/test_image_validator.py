@@ -44,16 +44,25 @@ def run_validator(host: str, level: int) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
-@pytest.mark.skipif(not VALIDATOR.exists(), reason="iiif-validator is not installed (pip install -e .[dev])")
+def require_validator() -> None:
+    # The validator is the oracle of issue 4; setup installs it, so its absence is a failure, not a skip.
+    if not VALIDATOR.exists():
+        pytest.fail("iiif-validator is not installed: run `bash scripts/setup.sh install`")
+    try:
+        import magic  # noqa: F401  (the validator's format tests need python-magic and Debian libmagic1)
+    except ImportError as exc:
+        pytest.fail(f"python-magic / libmagic1 missing ({exc}): run `bash scripts/setup.sh install`")
+
+
 def test_validator_level2_passes(image_live_server):
-    pytest.importorskip("magic", reason="python-magic (and Debian libmagic1) are needed by the validator")
+    require_validator()
     code, output = run_validator(image_live_server, 2)
     assert code == 0, output
     assert "FAIL" not in output, output
 
 
-@pytest.mark.skipif(not VALIDATOR.exists(), reason="iiif-validator is not installed")
 def test_validator_level3_report(image_live_server, capsys):
+    require_validator()
     code, output = run_validator(image_live_server, 3)
     failed = sorted(set(re.findall(r"test (\w+) FAIL", output)))
     with capsys.disabled():
