@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing.util
 import os
 import shutil
 import threading
@@ -55,6 +56,9 @@ def init_worker(engine: OcrEngine, batch_pid: int) -> None:
     # sets this for its own children too; this covers anything else using OpenMP here).
     os.environ["OMP_THREAD_LIMIT"] = "1"
     _WORKER["engine"] = engine
+    # Pool workers end without running atexit handlers; multiprocessing's finalizers do run, and
+    # closing here reaps the engine's helper process (its CPU time then counts as this worker's).
+    multiprocessing.util.Finalize(None, engine.close, exitpriority=10)
     # A batch killed outright (kill -9) leaves forkserver workers waiting for work forever: end
     # this worker when the batch process is gone.
     threading.Thread(target=_exit_with, args=(batch_pid,), daemon=True, name="batch-watch").start()

@@ -69,3 +69,6 @@ class OcrEngine(ABC):
     @abstractmethod
     def check(self) -> list[Component]:
         """Report the binary and every model the pipeline relies on."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most engines hold nothing between pages
+        """Release what the engine keeps between pages (helper processes)."""

@@ -21,6 +21,9 @@ from ocr.alto import ALTO_V4, ALTO_V4_SCHEMA, AltoError, PageText
 from ocr.base import Component, OcrEngine, OcrFailed, OcrResult, OcrTimeout
 from ocr.inputs import ensure_page_image
 from ocr.preprocess import upright
+from ocr.tesseract_capi import TessLibraryError
+from ocr.tesseract_capi import version as library_version
+from ocr.tesseract_resident import ResidentTesseract
 
 MIN_VERSION = (4, 1)  # LSTM engine and the ALTO renderer
 # Every model the pipeline uses, with the Debian package that installs it.
@@ -38,8 +41,24 @@ _LANG_PART = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 class TesseractEngine(OcrEngine):
-    def __init__(self, binary: str = "tesseract") -> None:
+    """`resident`: keep the models loaded in a helper process (libtesseract) instead of running the
+    `tesseract` program per page; the same output files, without reloading the models every page."""
+
+    def __init__(self, binary: str = "tesseract", resident: bool = True) -> None:
         self._binary_name = binary
+        self.resident = resident
+        self._helper: ResidentTesseract | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        # Sent to pool workers: each process starts its own helper when it first needs one.
+        state = dict(self.__dict__)
+        state["_helper"] = None
+        return state
+
+    def close(self) -> None:
+        """End the resident helper, if one runs (it also ends by itself with this process)."""
+        if self._helper is not None:
+            self._helper.close()
 
     # -- public API ---------------------------------------------------------
     def recognise(self, image_path: Path, languages: str, timeout_s: int, psm: int = 3) -> OcrResult:
@@ -87,6 +106,8 @@ class TesseractEngine(OcrEngine):
         ok = version is not None and _version_tuple(version) >= MIN_VERSION
         parts = [Component("tesseract", version, ok, binary if ok else f"{binary}: version {version} is older than 4.1",
                            None if ok else "apt-get install tesseract-ocr (Debian 12 ships 5.3)")]
+        if self.resident:
+            parts.append(self._check_library())
         installed = self._languages
         for model, package in REQUIRED_MODELS.items():
             present = model in installed
@@ -98,6 +119,14 @@ class TesseractEngine(OcrEngine):
         return parts
 
     # -- internals ----------------------------------------------------------
+    def _check_library(self) -> Component:
+        try:
+            found = library_version()
+        except TessLibraryError as exc:
+            return Component("libtesseract (ocr.tesseract_resident)", None, False, str(exc),
+                             "apt-get install libtesseract5, or set ocr.tesseract_resident: false")
+        return Component("libtesseract (ocr.tesseract_resident)", found, True, "models stay loaded between pages")
+
     @cached_property
     def _binary(self) -> str | None:
         return shutil.which(self._binary_name)
@@ -137,6 +166,11 @@ class TesseractEngine(OcrEngine):
 
     def _run(self, image: Path, work: Path, languages: str, psm: int, timeout_s: int,
              configs: tuple[str, ...], shown_name: str) -> None:
+        if self.resident:
+            if self._helper is None:
+                self._helper = ResidentTesseract(_child_env())
+            self._helper.run(image, work / "out", languages, psm, configs, timeout_s, shown_name)
+            return
         argv = [self._require_binary(), str(image.resolve()), "out", "-l", languages,
                 "--oem", "1", "--psm", str(int(psm)), *configs]
         try:

@@ -47,7 +47,8 @@ def check_python(_: Services) -> list[Component]:
 
 
 def check_ocr(services: Services) -> list[Component]:
-    engine = get_engine(services.config.get("ocr", "engine"))
+    config = services.config
+    engine = get_engine(config.get("ocr", "engine"), resident=config.get("ocr", "tesseract_resident"))
     return [Component(c.name, c.ok, c.version or "", c.detail or "", c.fix or "") for c in engine.check()]
 
 

@@ -91,6 +91,10 @@ SETTINGS: tuple[Setting, ...] = (
     _s("ocr", "low_confidence", float, 70.0,
        "Pages whose mean word confidence (0-100) is below this are flagged for review.", minimum=0),
     _s("ocr", "timeout_s", int, 300, "Seconds one OCR call may take before its page fails.", minimum=1),
+    _s("ocr", "tesseract_resident", bool, True,
+       "Keep Tesseract's models loaded between pages in one helper process per worker (libtesseract): "
+       "the same output as running the `tesseract` program per page, without reloading the models each "
+       "time. `false` runs the program for every page."),
     # ingest
     _s("ingest", "workers", int, 0, "Page worker processes; 0 means one per CPU core.", minimum=0),
     _s("ingest", "max_file_mb", int, 2048, "Largest accepted input file, MiB.", minimum=1),

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the pipeline modules load libvips; only code that runs a ba
     from ingest.jobs import Pipeline
     from ingest.options import IngestOptions
     from ingest.queue import Job, JobQueue
+    from ocr.base import OcrEngine
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +69,21 @@ def ingest_options(config: Config) -> IngestOptions:
     )
 
 
+def ocr_engine(config: Config) -> OcrEngine:
+    """The configured OCR engine."""
+    from ocr.registry import get_engine
+
+    return get_engine(config.get("ocr", "engine"), resident=config.get("ocr", "tesseract_resident"))
+
+
 def build_pipeline(services: Services, actor: str = "ingest", catalog: Any = None) -> Pipeline:
     """The pipeline on these services; registrations are audit events by `actor`."""
     from ingest.jobs import Pipeline
-    from ocr.registry import get_engine
 
     return Pipeline(
         store=services.store,
         catalog=catalog or RepositoryCatalog(services, actor=actor),
-        engine=get_engine(services.config.get("ocr", "engine")),
+        engine=ocr_engine(services.config),
         options=ingest_options(services.config),
     )
 

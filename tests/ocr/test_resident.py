@@ -1,0 +1,150 @@
+"""Resident Tesseract (models kept loaded in a helper process) against the `tesseract` program.
+
+The resident mode is the default; tests/ocr/test_engine.py runs through it. Here: it writes what
+the program writes, it survives hangs and crashes one page at a time, and the program mode still
+works when switched on.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+import time
+
+import pytest
+from PIL import Image
+
+from ocr.base import OcrFailed, OcrTimeout
+from ocr.tesseract import TesseractEngine
+from ocr.tesseract_capi import TessApi
+from ocr.tesseract_child import ModelCache
+from tests.ocr import pages
+
+
+@pytest.fixture(scope="module")
+def program():
+    return TesseractEngine(resident=False)
+
+
+@pytest.fixture()
+def resident():
+    engine = TesseractEngine(resident=True)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def big_page(page_dir):
+    return pages.render(page_dir / "resident-big.png", pages.KAZAKH_CYRILLIC, "DejaVuSerif.ttf",
+                        width=2480, repeat=14)
+
+
+def _pdf_without_dates(pdf: bytes) -> bytes:
+    # The PDF carries the time it was written; nothing else may differ.
+    return b"\n".join(line for line in pdf.split(b"\n") if b"CreationDate" not in line)
+
+
+def test_same_output_as_the_program(program, resident, kazakh_cyrillic_page, kazakh_latin_page):
+    for page, languages in ((kazakh_cyrillic_page, "kaz+rus+eng"), (kazakh_latin_page, "Latin"),
+                            (kazakh_cyrillic_page, "kaz+rus+eng")):  # again: a reused model set
+        ours, theirs = resident.recognise(page, languages, 60), program.recognise(page, languages, 60)
+        assert ours.alto == theirs.alto and ours.text == theirs.text
+        assert _pdf_without_dates(ours.pdf) == _pdf_without_dates(theirs.pdf)
+        assert ours.word_count == theirs.word_count > 10
+    assert resident._helper.pid is not None  # one helper served every page
+
+
+def test_layout_pass_same_as_the_program(program, resident, kazakh_cyrillic_page):
+    ours = resident.read_layout(kazakh_cyrillic_page, "Cyrillic+eng", 60)
+    theirs = program.read_layout(kazakh_cyrillic_page, "Cyrillic+eng", 60)
+    assert ours == theirs and ours.words()
+
+
+def test_timeout_fails_the_page_and_the_next_page_works(resident, big_page, kazakh_cyrillic_page):
+    resident.recognise(kazakh_cyrillic_page, "kaz", 60)
+    first = resident._helper.pid
+    with pytest.raises(OcrTimeout, match="resident-big.png: OCR did not finish within 1 s"):
+        resident.recognise(big_page, "kaz+rus+eng", timeout_s=1)
+    assert not _alive(first)  # killed, not left running in the background
+    assert resident.recognise(kazakh_cyrillic_page, "kaz", 60).word_count > 10
+    assert resident._helper.pid != first
+
+
+def test_crash_fails_the_page_and_the_next_page_works(resident, big_page, kazakh_cyrillic_page):
+    resident.recognise(kazakh_cyrillic_page, "kaz", 60)
+    helper = resident._helper.pid
+    # A segfault inside Tesseract, while it reads the page.
+    threading.Timer(0.5, os.kill, (helper, signal.SIGSEGV)).start()
+    with pytest.raises(OcrFailed, match=r"resident-big.png: Tesseract crashed \(signal 11\)"):
+        resident.recognise(big_page, "kaz+rus+eng", timeout_s=60)
+    assert resident.recognise(kazakh_cyrillic_page, "kaz", 60).word_count > 10
+
+
+def test_unreadable_image_is_a_clean_failure(resident, tmp_path):
+    # A PNG signature and header, then garbage: past our sniffing, refused by leptonica.
+    bad = tmp_path / "cut.png"
+    Image.new("L", (600, 800), 255).save(bad)
+    bad.write_bytes(bad.read_bytes()[:60] + b"\x00" * 200)
+    with pytest.raises(OcrFailed) as err:
+        resident.recognise(bad, "eng", 30)
+    assert str(err.value).startswith("cut.png: ") and "Traceback" not in str(err.value)
+
+
+def test_engine_is_sent_to_workers_without_its_helper(resident, kazakh_cyrillic_page):
+    resident.recognise(kazakh_cyrillic_page, "kaz", 60)
+    copy = pickle.loads(pickle.dumps(resident))
+    assert copy._helper is None and copy.resident
+    assert copy.recognise(kazakh_cyrillic_page, "kaz", 60).word_count > 10
+    assert copy._helper.pid != resident._helper.pid
+    copy.close()
+
+
+def test_helper_ends_with_its_parent_engine(kazakh_cyrillic_page):
+    engine = TesseractEngine()
+    engine.recognise(kazakh_cyrillic_page, "kaz", 60)
+    helper = engine._helper.pid
+    engine.close()
+    assert not _alive(helper)
+
+
+def test_program_mode_still_works(program, big_page, kazakh_cyrillic_page):
+    assert program.recognise(kazakh_cyrillic_page, "kaz", 60).word_count > 10
+    assert program._helper is None
+    with pytest.raises(OcrTimeout, match="within 1 s"):
+        program.recognise(big_page, "kaz+rus+eng", timeout_s=1)
+
+
+def test_model_cache_keeps_the_most_recent_sets():
+    cache = ModelCache(keep=2)
+    eng = cache.get("eng")
+    assert cache.get("eng") is eng
+    cache.get("kaz")
+    cache.get("eng")  # used again: now the most recent
+    cache.get("rus")  # evicts kaz, the least recent
+    assert cache.get("eng") is eng
+    assert list(cache._apis) == ["rus", "eng"]
+    cache.close()
+    assert not cache._apis
+
+
+def test_unknown_model_set_is_refused_by_the_library():
+    with pytest.raises(OSError, match="could not load the models nosuchmodel"):
+        TessApi("nosuchmodel")
+
+
+def test_check_reports_the_library(resident, program):
+    names = {c.name: c for c in resident.check()}
+    library = names["libtesseract (ocr.tesseract_resident)"]
+    assert library.ok and library.version.startswith(("4.", "5."))
+    assert "libtesseract (ocr.tesseract_resident)" not in {c.name for c in program.check()}
+
+
+def _alive(pid: int) -> bool:
+    # Reaped by the engine, so a gone helper has no /proc entry (a zombie would still have one).
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if not os.path.exists(f"/proc/{pid}"):
+            return False
+        time.sleep(0.05)
+    return True
