@@ -12,6 +12,7 @@ from metadata.validate import validate
 from repository import itemjson
 from repository.catalogue import relink_item
 from repository.errors import Conflict
+from repository.hierarchy import ancestor_ids
 from repository.ids import check_item_id
 from repository.items import check_access, check_collection, record_change, state
 from repository.models import Collection, Item, Page, utcnow
@@ -30,10 +31,17 @@ class RepositoryCatalog:
             return session.scalar(select(Item.status).where(Item.id == item_id))
 
     def collection_languages(self, collection_id: str) -> str | None:
-        """The collection's `ocr_languages` (set on the staff collection form); None when unset or unknown."""
+        """The `ocr_languages` set on the collection (staff collection form) or, when unset there, on
+        its nearest ancestor that has one: a sub-collection of a newspaper's pre-1918 volumes reads
+        them as the newspaper does. None when no collection up the tree sets it, or it is unknown."""
         with self.services.db.read() as session:
-            value = session.scalar(select(Collection.ocr_languages).where(Collection.id == collection_id))
-        return value or None
+            if session.get(Collection, collection_id) is None:
+                return None
+            for ancestor in reversed(ancestor_ids(session, collection_id)):
+                value = session.scalar(select(Collection.ocr_languages).where(Collection.id == ancestor))
+                if value:
+                    return value
+        return None
 
     def register_item(self, ingested: IngestedItem) -> str:
         """Create or replace the item and all its pages in one transaction; returns its status.

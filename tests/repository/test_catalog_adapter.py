@@ -93,3 +93,17 @@ def test_collection_languages_force_ingest_and_are_checked_on_the_form(services)
     assert catalog.collection_languages("plain") == "ru_prereform"
     collections.update_collection(services, "t", "plain", ocr_languages="")
     assert catalog.collection_languages("plain") is None
+
+
+def test_sub_collections_inherit_the_nearest_ocr_languages(services):
+    from repository import collections
+
+    catalog = RepositoryCatalog(services)
+    collections.create_collection(services, "t", "gazette", "Gazette", ocr_languages="ru_prereform")
+    collections.create_collection(services, "t", "g1900", "1900s", parent_id="gazette")
+    collections.create_collection(services, "t", "g1905", "1905", parent_id="g1900")
+    collections.create_collection(services, "t", "g1906", "1906", parent_id="g1900", ocr_languages="kaz+rus")
+    assert catalog.collection_languages("g1905") == "ru_prereform"  # from the grandparent
+    assert catalog.collection_languages("g1906") == "kaz+rus"  # its own setting wins
+    collections.update_collection(services, "t", "g1900", ocr_languages="Cyrillic")
+    assert catalog.collection_languages("g1905") == "Cyrillic"  # the nearest ancestor wins
