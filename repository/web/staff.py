@@ -7,7 +7,8 @@
   plus an in-memory per-address limiter (`web.login_ip_max_failures` failures per `web.login_ip_window_s`)
   so one address cannot try many user names. Forms carry the public side's CSRF token.
 - The other staff pages live beside this module: `staff_upload` (upload, jobs), `staff_items` (items),
-  `staff_admin` (collections, users, settings); each adds its routes to the one blueprint.
+  `staff_catalogue` (an item's links to the general catalogue), `staff_admin` (collections, users,
+  settings); each adds its routes to the one blueprint.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from typing import Any
 
 from flask import (Blueprint, Flask, Response, current_app, flash, redirect, render_template, request,
                    url_for)
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from metadata.dc import DCRecord
@@ -77,7 +80,7 @@ class LoginLimiter:
 
 def init_staff(app: Flask) -> None:
     """Register the staff blueprint and what it needs on the app (called once by create_app)."""
-    from repository.web import staff_admin, staff_items, staff_upload
+    from repository.web import staff_admin, staff_catalogue, staff_items, staff_upload
 
     config = app.extensions["olketanu"].config
     app.extensions[LIMITER] = LoginLimiter(config.get("web", "login_ip_max_failures"),
@@ -95,6 +98,7 @@ def init_staff(app: Flask) -> None:
     bp.add_url_rule("/", view_func=dashboard)
     staff_upload.register(bp)
     staff_items.register(bp)
+    staff_catalogue.register(bp)
     staff_admin.register(bp)
     bp.app_context_processor(staff_context)
     app.register_blueprint(bp)
@@ -160,13 +164,15 @@ def login_submit() -> Response | tuple[str, int]:
     next_path = request.form.get("next", "")
     wait = limiter.retry_after(address)
     if wait is not None:
-        error = TooManyAttempts(f"too many failed logins from this address; try again in {int(wait)} s")
+        error = TooManyAttempts(_("There have been too many failed logins from this address; try again in "
+                                  "%(seconds)s s.", seconds=int(wait)))
         return render_template("staff/login.html", error=error.message, username=username, next=next_path), 429
     try:
         user = authenticate(services, username, password)
     except Forbidden as exc:
         limiter.failed(address)
-        return render_template("staff/login.html", error=exc.message, username=username, next=next_path), 403
+        refused = with_english(_("Not logged in: %(reason)s"), reason=exc.message)
+        return render_template("staff/login.html", error=refused, username=username, next=next_path), 403
     login_user(user)
     with services.db.transaction() as session:
         events.record(session, user.username, "login", "user", user.username, None, {"address": address})
@@ -213,5 +219,26 @@ def recent_jobs(limit: int) -> tuple[list[Any], str | None]:
         return [], str(exc)
 
 
+# --- messages ---------------------------------------------------------------------------------
+# Staff messages are written in the interface language with `_()` (tests/staff/test_messages.py checks
+# that every flashed one is in the kk and ru catalogs). Reasons given by the services stay English.
+
+
+def english(text: str) -> Markup:
+    """Text from the services (a refusal's reason, a validator's message) is English whatever the
+    interface language: marked so, a screen reader on a Russian page still pronounces it right."""
+    return Markup('<span lang="en">{}</span>').format(text)
+
+
+def with_english(message: str, **parts: str) -> Markup:
+    """A translated `message` (from `_()` without arguments) whose %(placeholders)s are English `parts`."""
+    return escape(message) % {name: english(text) for name, text in parts.items()}
+
+
+def refusal(exc: RepositoryError) -> Markup:
+    """A service's refusal, said in the interface language around its English reason."""
+    return with_english(_("Not done: %(reason)s"), reason=exc.message)
+
+
 def flash_error(exc: RepositoryError) -> None:
-    flash(exc.message, "error")
+    flash(refusal(exc), "error")

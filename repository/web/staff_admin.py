@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
 
 from repository import collections as colls
 from repository.config import SETTINGS
@@ -17,7 +19,7 @@ from repository.services import current_services
 from repository.users import create_user, is_disabled, list_users, set_disabled
 from repository.web.display import map_text
 from repository.web.i18n import current_locale
-from repository.web.staff import actor, flash_error
+from repository.web.staff import actor, flash_error, refusal
 
 MAP_LANGS = ("kk-Cyrl", "kk-Latn", "ru", "en")
 SECRET_KEYS = frozenset({("server", "secret_key"), ("storage", "s3_secret_key"), ("storage", "s3_access_key")})
@@ -68,7 +70,7 @@ def _form_from_request(collection_id: str) -> dict[str, Any]:
             "ocr_languages": request.form.get("ocr_languages", "").strip(), "sort": request.form.get("sort", "0")}
 
 
-def _render_collection(form: dict[str, Any], is_new: bool, error: str | None = None,
+def _render_collection(form: dict[str, Any], is_new: bool, error: str | Markup | None = None,
                        status: int = 200) -> tuple[str, int]:
     locale = current_locale()
     with current_services().db.read() as session:
@@ -98,8 +100,8 @@ def collection_new() -> Response | tuple[str, int]:
             ocr_languages=form["ocr_languages"] or None, sort=_sort_value(form["sort"]),
         )
     except (BadRequest, Conflict, NotFound) as exc:
-        return _render_collection(form, is_new=True, error=exc.message, status=400)
-    flash("collection created", "ok")
+        return _render_collection(form, is_new=True, error=refusal(exc), status=400)
+    flash(_("Collection created."), "ok")
     return redirect(url_for("staff.collection_edit", collection_id=collection_id))
 
 
@@ -119,15 +121,16 @@ def collection_edit(collection_id: str) -> Response | tuple[str, int]:
             ocr_languages=form["ocr_languages"] or None, sort=_sort_value(form["sort"]),
         )
     except (BadRequest, Conflict, NotFound) as exc:
-        return _render_collection(form, is_new=False, error=exc.message, status=400)
-    flash("collection saved", "ok")
+        return _render_collection(form, is_new=False, error=refusal(exc), status=400)
+    flash(_("Collection saved."), "ok")
     return redirect(url_for("staff.collection_edit", collection_id=collection_id))
 
 
 # --- users and settings (admins) --------------------------------------------------------------
 
 
-def _render_users(error: str | None = None, form: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+def _render_users(error: str | Markup | None = None, form: dict[str, str] | None = None,
+                  status: int = 200) -> tuple[str, int]:
     with current_services().db.read() as session:
         rows = [(u.username, u.role, is_disabled(u), u.locked_until if not is_disabled(u) else None, u.created)
                 for u in list_users(session)]
@@ -143,12 +146,12 @@ def user_add() -> Response | tuple[str, int]:
     form = {"username": request.form.get("username", "").strip(), "role": request.form.get("role", "staff")}
     password = request.form.get("password", "")
     if password != request.form.get("password2", ""):
-        return _render_users("the two passwords differ", form, 400)
+        return _render_users(_("The two passwords differ."), form, 400)
     try:
         create_user(current_services(), actor(), form["username"], password, form["role"])
     except (BadRequest, Conflict) as exc:
-        return _render_users(exc.message, form, 400)
-    flash(f"user {form['username']} created", "ok")
+        return _render_users(refusal(exc), form, 400)
+    flash(_("User %(name)s created.", name=form["username"]), "ok")
     return redirect(url_for("staff.users"))
 
 
@@ -159,7 +162,8 @@ def user_disable(username: str) -> Response:
     except BadRequest as exc:
         flash_error(exc)
     else:
-        flash(f"user {username} {'disabled' if disabled else 'enabled'}", "ok")
+        flash(_("User %(name)s disabled.", name=username) if disabled else _("User %(name)s enabled.", name=username),
+              "ok")
     return redirect(url_for("staff.users"))
 
 

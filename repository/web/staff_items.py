@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from metadata.dc import ELEMENTS, DCRecord, LangValue
@@ -21,12 +22,12 @@ from repository import events, items
 from repository.collections import list_collections
 from repository.errors import BadRequest, Conflict, InvalidRecord, NotFound
 from repository.jobs import enqueue_reocr
-from repository.models import ACCESS_LEVELS, STATUSES, Item
+from repository.models import ACCESS_LEVELS, STATUSES, CatalogueLink, CatalogueRecord, Item
 from repository.services import current_services
 from repository.web.display import map_text
 from repository.web.i18n import current_locale
 from repository.web.listing import thumb_url
-from repository.web.staff import actor, flash_error, title_text
+from repository.web.staff import actor, flash_error, title_text, with_english
 from repository.web.staff_upload import OCR_CHOICES
 
 PER_PAGE = 50
@@ -148,6 +149,28 @@ def _short(value: Any, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@dataclass
+class LinkForm:
+    """The catalogue link form as sent back: what was typed, and why it was refused."""
+    typed: str = ""
+    problem: str | None = None
+
+
+def _catalogue_links(session: Any, item_id: str) -> list[dict[str, Any]]:
+    """The catalogue records the item is linked to, with how (`auto` from its sheet, or `manual`)."""
+    rows = session.execute(
+        select(CatalogueRecord, CatalogueLink.how).join(CatalogueLink, CatalogueLink.record_id == CatalogueRecord.id)
+        .where(CatalogueLink.item_id == item_id).order_by(CatalogueRecord.id))
+    return [_catalogue_link(record, how) for record, how in rows]
+
+
+def _catalogue_link(record: CatalogueRecord, how: str) -> dict[str, Any]:
+    titles = DCRecord.from_json(record.dc).get("title")
+    return {"id": record.id, "title": titles[0].value if titles else record.id,
+            "lang": (titles[0].lang or "") if titles else "", "control_number": record.control_number, "how": how,
+            "active": record.status == "active"}
+
+
 def _ocr_evidence(evidence: dict[str, Any] | None) -> dict[str, Any]:
     """Why the page got its model and what to check: reason, restored pre-1918 letters, doubtful years."""
     evidence = evidence or {}
@@ -161,7 +184,7 @@ def _ocr_evidence(evidence: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def render_item(item_id: str, dc_rows: dict[str, list[DcRow]] | None = None, problems: list[Any] | None = None,
-                status: int = 200) -> tuple[str, int]:
+                status: int = 200, link_form: LinkForm | None = None) -> tuple[str, int]:
     locale = current_locale()
     with current_services().db.read() as session:
         item = items.get_item(session, item_id)
@@ -171,16 +194,17 @@ def render_item(item_id: str, dc_rows: dict[str, list[DcRow]] | None = None, pro
                   **_ocr_evidence(p.ocr_evidence)} for p in item.pages]
         collections = [(c.id, map_text(c.title, locale)[0] or c.id) for c in list_collections(session)]
         history = _event_rows(session, item_id)
+        catalogue_links = _catalogue_links(session, item_id)
         info = {"id": item.id, "status": item.status, "access": item.access, "collection": item.collection_id,
                 "ocr_languages": item.ocr_languages, "created": item.created, "updated": item.updated,
-                "title": record.first("title") or item.id}
+                "title": record.first("title") or item.id, "catalogue_ref": item.catalogue_ref}
     if dc_rows is None:
         dc_rows = rows_from_record(record)
         problems = validate(record)  # a draft from ingest may be incomplete: say so before publishing
     return render_template(
         "staff/item.html", item=info, fields=dc_fields(dc_rows, problems or []), pages=pages,
         collections=collections, access_levels=ACCESS_LEVELS, history=history, lang_suggestions=LANG_SUGGESTIONS,
-        ocr_choices=OCR_CHOICES,
+        ocr_choices=OCR_CHOICES, catalogue_links=catalogue_links, link_form=link_form or LinkForm(),
     ), status
 
 
@@ -214,7 +238,7 @@ def save_metadata(item_id: str) -> Response | tuple[str, int]:
     except InvalidRecord:
         # validate() passed, so the service found something else wrong: show its problems the same way.
         return render_item(item_id, rows, validate(record), status=400)
-    flash("metadata saved", "ok")
+    flash(_("Metadata saved."), "ok")
     return _back(item_id)
 
 
@@ -226,7 +250,8 @@ def save_pages(item_id: str) -> Response:
     for seq in current:
         raw = request.form.get(f"pos-{seq}", str(seq)).strip()
         if not raw.isascii() or not raw.isdigit():
-            flash(f"page {seq}: the position must be a whole number, not {raw!r}", "error")
+            flash(_("Page %(seq)s: the position must be a whole number, not “%(value)s”.", seq=seq, value=raw),
+                  "error")
             return _back(item_id)
         positions[seq] = int(raw)
     order = sorted(current, key=lambda seq: (positions[seq], seq))
@@ -239,12 +264,12 @@ def save_pages(item_id: str) -> Response:
         if order != sorted(current):
             items.reorder_pages(services, who, item_id, order)
 
-    return _attempt(item_id, "pages saved", change)
+    return _attempt(item_id, _("Pages saved."), change)
 
 
 def save_access(item_id: str) -> Response:
     access = request.form.get("access", "")
-    return _attempt(item_id, "access level saved",
+    return _attempt(item_id, _("Access level saved."),
                     lambda: items.set_access(current_services(), actor(), item_id, access))
 
 
@@ -255,12 +280,13 @@ def change_status(item_id: str) -> Response:
     try:
         STATUS_ACTIONS[action](current_services(), actor(), item_id)
     except InvalidRecord as exc:
-        flash(exc.message + ": " + "; ".join(f"{p['field']}: {p['message']}" for p in exc.problems), "error")
+        problems = exc.message + ": " + "; ".join(f"{p['field']}: {p['message']}" for p in exc.problems)
+        flash(with_english(_("Not published: %(problems)s"), problems=problems), "error")
         return _back(item_id)
     except (BadRequest, Conflict) as exc:
         flash_error(exc)
         return _back(item_id)
-    flash({"publish": "published", "withdraw": "withdrawn", "unpublish": "back to draft"}[action], "ok")
+    flash({"publish": _("Published."), "withdraw": _("Withdrawn."), "unpublish": _("Back to draft.")}[action], "ok")
     return _back(item_id)
 
 
@@ -273,7 +299,7 @@ def save_collection(item_id: str) -> Response:
         except NotFound as exc:  # the collection, not the item: a form value, so shown on the page
             raise BadRequest(exc.message) from exc
 
-    return _attempt(item_id, "collection saved", change)
+    return _attempt(item_id, _("Collection saved."), change)
 
 
 def reocr(item_id: str) -> Response:
@@ -283,4 +309,5 @@ def reocr(item_id: str) -> Response:
     except BadRequest as exc:
         flash_error(exc)
         return _back(item_id)
+    flash(_("Re-run of OCR with %(languages)s queued.", languages=languages.strip()), "ok")
     return redirect(url_for("staff.job_page", job_id=job_id))

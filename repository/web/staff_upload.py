@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 
 from repository.collections import list_collections
@@ -21,7 +23,7 @@ from repository.jobs import enqueue_upload, new_staging_dir
 from repository.services import current_services
 from repository.web.display import map_text
 from repository.web.i18n import current_locale
-from repository.web.staff import actor
+from repository.web.staff import actor, with_english
 from repository.web.staff_files import Budget, UploadRefused, discard, extract_zip, safe_name, unique_path, write_stream
 
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -44,7 +46,7 @@ def collection_choices() -> list[tuple[str, str]]:
         return [(c.id, map_text(c.title, locale)[0] or c.id) for c in list_collections(session)]
 
 
-def _render_form(error: str | None, form: dict[str, Any], status: int = 200) -> tuple[str, int]:
+def _render_form(error: str | Markup | None, form: dict[str, Any], status: int = 200) -> tuple[str, int]:
     return render_template("staff/upload.html", error=error, form=form, collections=collection_choices(),
                            ocr_choices=OCR_CHOICES, title_langs=TITLE_LANGS), status
 
@@ -63,9 +65,9 @@ def upload_submit() -> Response | tuple[str, int]:
     sheet = request.files.get("sheet")
     sheet = sheet if sheet is not None and sheet.filename else None
     if not files and archive is None:
-        return _render_form("choose page files or a zip to upload", form, 400)
+        return _render_form(_("Choose page files or a zip to upload."), form, 400)
     if form["title_lang"] and form["title_lang"] not in TITLE_LANGS:
-        return _render_form(f"title language must be one of {', '.join(TITLE_LANGS)}", form, 400)
+        return _render_form(_("The title language must be one of %(langs)s.", langs=", ".join(TITLE_LANGS)), form, 400)
     config = services.config
     budget = Budget(config.get("web", "upload_max_mb") * 1024 * 1024, config.get("web", "upload_max_files"))
     staging = new_staging_dir(config)
@@ -73,7 +75,7 @@ def upload_submit() -> Response | tuple[str, int]:
         paths, sheet_path = save_upload(staging, files, archive, sheet, form, budget)
     except UploadRefused as exc:
         discard(staging)
-        return _render_form(exc.message, form, 400)
+        return _render_form(with_english(_("Not uploaded: %(reason)s"), reason=exc.message), form, 400)
     except BaseException:
         discard(staging)  # nothing half-written stays behind; the error itself goes on to the error page
         raise
