@@ -108,12 +108,15 @@ class RepositorySource:
             collection = session.get(Collection, collection_id)
             if collection is None:
                 return None
+            # Ids only: a newspaper run has tens of thousands of items, and the IIIF layer pages them
+            # (viewer/collections.py) and looks up only the ones on the page it builds.
             query = (
                 visible_items_query(current_user(), in_reading_room())
+                .with_only_columns(Item.id)
                 .where(Item.collection_id == collection_id, Item.status == "published")
                 .order_by(Item.id)
             )
-            item_ids = [item.id for item in session.scalars(query)]
+            item_ids = list(session.scalars(query))
             child_ids = [c.id for c in collection.children]
         return CollectionView(
             id=collection.id,

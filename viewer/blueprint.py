@@ -19,7 +19,7 @@ from flask import Blueprint, Response, request
 from markupsafe import Markup
 
 from storage.base import ObjectStore
-from viewer.collections import build_collection, build_top_collection
+from viewer.collections import build_collection, build_collection_page, build_top_collection, parse_page_number
 from viewer.content_search import AltoCache, ResultPage, search1_response, search2_response, search_item
 from viewer.contexts import PRESENTATION_3_CONTEXT, SEARCH_1_CONTEXT, SEARCH_2_CONTEXT
 from viewer.errors import BadRequest, Forbidden, NotFound, ViewerError
@@ -101,6 +101,16 @@ def make_blueprint(source: Source, store: ObjectStore, options: ViewerOptions) -
         if view is None:
             raise NotFound(f"no collection {collection_id!r}")
         return json_response(build_collection(view, source, options), PRESENTATION_3_CONTEXT)
+
+    @bp.get("/collection/<collection_id>/page/<page>")
+    def collection_page(collection_id: str, page: str) -> Response:
+        # A large collection's items, one page per document (see viewer/collections.py): 400 for a page
+        # that is not a number from 1, 404 for an unknown collection or a page past the last.
+        number = parse_page_number(page)
+        view = source.collection(collection_id)
+        if view is None:
+            raise NotFound(f"no collection {collection_id!r}")
+        return json_response(build_collection_page(view, source, options, number), PRESENTATION_3_CONTEXT)
 
     def _search(item_id: str) -> tuple[str, ResultPage]:
         item = _visible_item(source, item_id)

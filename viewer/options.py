@@ -9,6 +9,7 @@ Stable URL forms (all under the blueprint's mount point, `/iiif` by default):
     /iiif/manifest/<item_id>               Presentation 3 Manifest
     /iiif/collection/top                   the top Collection ("top" is reserved)
     /iiif/collection/<collection_id>       one repository collection
+    /iiif/collection/<collection_id>/page/<n>   its items n*100-99..n*100, when it has more than 100
     /iiif/search/1/<item_id>?q=…&page=N    Content Search 1.0 (what Mirador reads), page 0-based
     /iiif/search/2/<item_id>?q=…&page=N    Content Search 2.0
     /iiif/viewer/<item_id>?page=N&q=…      standalone Mirador page, page 1-based

@@ -126,10 +126,12 @@ def collection(collection_id: str) -> str:
     pages = max(1, -(-total // COLLECTION_PER_PAGE))
     if page > pages:
         raise NotFound(f"collection {collection_id!r} has no page {page}")
+    first = (page - 1) * COLLECTION_PER_PAGE + 1  # 1-based positions of this page's items in the collection
     return render_template(
         "collection.html", collection_id=collection_id, title=title or collection_id, title_lang=title_lang,
         description=description, description_lang=description_lang, breadcrumbs=breadcrumbs,
         children=children, items=items, total=total, page=page, pages=pages,
+        first=first, last=first + len(items) - 1,
     )
 
 
