@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import sys
 import tempfile
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -190,8 +189,10 @@ def _run_pool(jobs: list[_Job], *, store: ObjectStore, catalog: Catalog, engine:
     # The forkserver imports the page step (libvips, lxml, Pillow, ocr/) once and every worker is
     # forked from it with them loaded, instead of each worker importing them again. Safe: loading
     # libvips starts no thread, and the forkserver never runs libvips. Only takes effect when this
-    # process starts its forkserver ('__main__' is multiprocessing's default entry).
-    context.set_forkserver_preload(["__main__", *_main_module_name(), "ingest.page_step"])
+    # process starts its forkserver ('__main__' is multiprocessing's default entry: it preloads a
+    # script such as the `olketanu` command, which workers then do not import again; a program run
+    # as `python -m pkg.module` is re-run by every worker, one run as `python -m pkg` is not).
+    context.set_forkserver_preload(["__main__", "ingest.page_step"])
     owner: dict[Future[PageOutcome], tuple[_Job, PageTask, str]] = {}
     with tempfile.TemporaryDirectory(prefix="olketanu-spool-") as spool_root, \
             ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker,
@@ -220,18 +221,6 @@ def _run_pool(jobs: list[_Job], *, store: ObjectStore, catalog: Catalog, engine:
             job.report.status = FAILED
             job.report.error = f"{job.report.source}: internal error (pages left unaccounted for); see the log"
             log.error("item %s not finished: %d pages unaccounted for", job.report.source, job.remaining)
-
-
-def _main_module_name() -> list[str]:
-    """The main module's import name when this process runs as `python -m NAME`.
-
-    multiprocessing then re-runs NAME in every worker; preloaded in the forkserver, what it
-    imports is loaded once per batch instead of once per worker. Not a package's `__main__`
-    (e.g. `python -m pytest`): importing that would run the program itself in the forkserver.
-    """
-    spec = getattr(sys.modules["__main__"], "__spec__", None)
-    name = getattr(spec, "name", None)
-    return [name] if name and not name.endswith("__main__") else []
 
 
 def _submit(job: _Job, task: PageTask, pool: ProcessPoolExecutor,

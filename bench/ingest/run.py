@@ -1,14 +1,17 @@
 """Ingest benchmark (issue 3): throughput and CER against raw Tesseract; peak memory on a long PDF.
 
-    .venv/bin/python -m bench.ingest.run [--samples ../shared/samples] [--workers N] [--rounds 3]
+    .venv/bin/python -m bench.ingest [--samples ../shared/samples] [--workers N] [--rounds 3]
         [--big-pdf] [--big-pages 100] [--big-lang eng] [--fast-pages] [--skip-samples] [--out bench/out/ingest]
 
 1. Pages/minute end to end (`run_batch`: validate, master, pyramid, thumbnail, OCR, item PDF,
    registration) against raw `tesseract IMG out -l kaz+rus+eng --oem 1 --psm 3 alto txt pdf` on the
-   same pages with the same number of parallel processes. Two pipeline runs: with the automatic
-   model choice (what ingest does by default) and forced to the raw run's languages (pure overhead).
-   Under load wall time is noisy, so the runs are interleaved (`--rounds` rounds of raw, forced, auto;
-   every other round in reverse order) and the median per-round ratio is reported with its range.
+   same pages with the same number of parallel processes. Three pipeline runs: with the automatic
+   model choice (what ingest does by default), forced to the raw run's languages (`fixed`: pure
+   overhead), and forced with `ocr.tesseract_resident: false` (`fixed_program`: the `tesseract`
+   program per page, as raw does, instead of models kept loaded).
+   Under load wall time is noisy, so the runs are interleaved (`--rounds` rounds of raw, fixed,
+   fixed_program, auto; every other round in reverse order) and the median per-round ratio is
+   reported with its range.
    CPU seconds (user+sys of the whole process tree, from /proc) are counted too: they do not depend
    on how many other processes share the cores.
 2. CER per sample category: the pipeline's page text and raw Tesseract's, against the ground truth.
@@ -106,8 +109,8 @@ def raw_tesseract(images: list[Path], workers: int, out: Path) -> tuple[float, f
     return time.monotonic() - started, tree_cpu() - cpu0, texts
 
 
-def pipeline(images: list[Path], workers: int, out: Path,
-             languages: str | None) -> tuple[float, float, float, dict[Path, str]]:
+def pipeline(images: list[Path], workers: int, out: Path, languages: str | None,
+             resident: bool = True) -> tuple[float, float, float, dict[Path, str]]:
     """(wall s, CPU s of the process tree, CPU s of this process alone, page texts)."""
     # Each sample page is its own item (a folder of one page), all in one batch.
     batch = out / "batch"
@@ -119,8 +122,8 @@ def pipeline(images: list[Path], workers: int, out: Path,
     catalog = DictCatalog()
     options = IngestOptions(workers=workers)
     cpu0, main0, started = tree_cpu(), self_cpu(), time.monotonic()
-    report = run_batch([batch], store=store, catalog=catalog, engine=get_engine("tesseract"), options=options,
-                       languages=languages)
+    report = run_batch([batch], store=store, catalog=catalog, engine=get_engine("tesseract", resident=resident),
+                       options=options, languages=languages)
     seconds, cpu = time.monotonic() - started, tree_cpu() - cpu0
     main_cpu = self_cpu() - main0
     failed = [i for i in report.items if i.status != "ok"]
@@ -262,15 +265,17 @@ def median(values: list[float]) -> float:
 
 
 def throughput(samples: Path, out: Path, workers: int, rounds: int) -> dict[str, object]:
-    """Interleaved rounds of raw, pipeline forced to RAW_LANG and pipeline automatic, on the same pages."""
+    """Interleaved rounds of raw, pipeline forced to RAW_LANG (resident and program) and automatic."""
     pages = sample_pages(samples)
     images = [p for p, _, _ in pages]
     n = len(images)
-    runs: dict[str, list[tuple[float, float]]] = {"raw": [], "fixed": [], "auto": []}
+    runs: dict[str, list[tuple[float, float]]] = {"raw": [], "fixed": [], "fixed_program": [], "auto": []}
     texts: dict[str, dict[Path, str]] = {}
     main_cpu: dict[str, list[float]] = {}
     for r in range(rounds):
-        order = ["raw", "fixed", "auto"] if r % 2 == 0 else ["auto", "fixed", "raw"]
+        order = ["raw", "fixed", "fixed_program", "auto"]
+        if r % 2:
+            order.reverse()
         for kind in order:
             target = out / "samples" / f"{kind}-{r}"
             shutil.rmtree(target, ignore_errors=True)
@@ -278,7 +283,8 @@ def throughput(samples: Path, out: Path, workers: int, rounds: int) -> dict[str,
             if kind == "raw":
                 wall, cpu, text = raw_tesseract(images, workers, target)
             else:
-                wall, cpu, own, text = pipeline(images, workers, target, RAW_LANG if kind == "fixed" else None)
+                wall, cpu, own, text = pipeline(images, workers, target, None if kind == "auto" else RAW_LANG,
+                                                resident=kind != "fixed_program")
                 main_cpu.setdefault(kind, []).append(own)
             runs[kind].append((wall, cpu))
             texts.setdefault(kind, text)
@@ -308,6 +314,9 @@ def throughput(samples: Path, out: Path, workers: int, rounds: int) -> dict[str,
     for image, category, truth in pages:
         per_cat.setdefault(category, []).append(
             (cer(truth, texts["raw"][image]), cer(truth, texts["auto"][image]), cer(truth, texts["fixed"][image])))
+    # Same models on the same pixels: the text must not depend on how Tesseract was run.
+    result["same_text"] = {"fixed_vs_raw": texts["fixed"] == texts["raw"],
+                           "fixed_vs_fixed_program": texts["fixed"] == texts["fixed_program"]}
     result["cer"] = {c: {"raw": round(sum(v[0] for v in vals) / len(vals), 4),
                          "pipeline_auto": round(sum(v[1] for v in vals) / len(vals), 4),
                          "pipeline_fixed": round(sum(v[2] for v in vals) / len(vals), 4),

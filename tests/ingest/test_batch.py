@@ -229,19 +229,3 @@ def test_several_bad_pages_in_one_item_fail_it_once(tmp_path, store, catalog, en
     assert items["batch/other"].status == "ok"
     assert catalog.registrations == [items["batch/other"].item_id]
 
-
-@pytest.mark.parametrize("spec_name, preloaded", [
-    ("bench.ingest.run", ["bench.ingest.run"]),  # python -m bench.ingest.run: its imports load once
-    ("pytest.__main__", []),  # python -m pytest: importing it would run pytest in the forkserver
-    (None, []),  # a script or the console entry point: multiprocessing preloads it by path
-])
-def test_forkserver_preloads_the_main_module_by_name(monkeypatch, spec_name, preloaded):
-    import sys
-    import types
-
-    from ingest.batch import _main_module_name
-
-    main = types.ModuleType("__main__")
-    main.__spec__ = types.SimpleNamespace(name=spec_name) if spec_name else None
-    monkeypatch.setitem(sys.modules, "__main__", main)
-    assert _main_module_name() == preloaded
