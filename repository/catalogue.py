@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from metadata.marc import control_number, is_deleted, isbns, normalise_isbn, to_dc
@@ -149,57 +149,100 @@ def write_batch(
 ) -> None:
     """One transaction for the batch: each record created, updated, withdrawn or left alone.
 
-    Hashes are compared first, so an unchanged record costs one hash and no crosswalk or row load."""
+    Hashes are compared first, so an unchanged record costs one hash and no crosswalk. The changes are
+    collected in memory and written with a few statements per batch (records, ISBN index, outbox rows,
+    links): on a first import, an ORM object per row cost as much as the crosswalk itself."""
     with services.db.transaction() as session:
-        ids = {p.record_id for p in batch}
-        hashes = dict(session.execute(
-            select(CatalogueRecord.id, CatalogueRecord.content_hash).where(CatalogueRecord.id.in_(ids))).all())
-        changed_ids = {p.record_id for p in batch if p.record_id in hashes and hashes[p.record_id] != p.hash}
-        existing = {r.id: r for r in session.scalars(
-            select(CatalogueRecord).where(CatalogueRecord.id.in_(changed_ids)))} if changed_ids else {}
-        touched: dict[str, tuple[CatalogueRecord, bool]] = {}
+        writes = BatchWrites(stored_state(session, batch))
         for p in batch:
-            if hashes.get(p.record_id) == p.hash:
-                report.unchanged += 1
-                continue
-            known = existing.get(p.record_id)
-            outcome, record = _apply(session, known, prepare(p))
-            existing[record.id], hashes[record.id] = record, record.content_hash
+            outcome = writes.add(p)
             setattr(report, outcome, getattr(report, outcome) + 1)
-            was_new = touched[record.id][1] if record.id in touched else known is None
-            touched[record.id] = (record, was_new)
-        session.flush()
-        for record, new in touched.values():
-            report.linked += relink_record(session, record, refs, new)
+        writes.store(session)
+        report.linked += relink_records(session, writes.rows(), refs)
 
 
-def _apply(session: Session, record: CatalogueRecord | None, prepared: Prepared) -> tuple[str, CatalogueRecord]:
-    """('created' | 'updated' | 'deleted', the record) — and the write that goes with it."""
+def stored_state(session: Session, batch: list[Pending]) -> dict[str, dict[str, Any]]:
+    """What deciding each record's outcome needs of the stored records: the hash of every record of the
+    batch, and status, ISBNs and withdrawal time of those whose hash differs — one query each, and the
+    second one not at all when nothing changed (a re-import of the same file)."""
+    hashes = dict(session.execute(select(CatalogueRecord.id, CatalogueRecord.content_hash)
+                                  .where(CatalogueRecord.id.in_({p.record_id for p in batch}))).all())
+    changed = {p.record_id for p in batch if p.record_id in hashes and hashes[p.record_id] != p.hash}
+    details = {row.id: row._asdict() for row in session.execute(
+        select(CatalogueRecord.id, CatalogueRecord.status, CatalogueRecord.isbns, CatalogueRecord.withdrawn_at)
+        .where(CatalogueRecord.id.in_(changed)))} if changed else {}
+    return {record_id: {"content_hash": digest, **details.get(record_id, {})} for record_id, digest in hashes.items()}
+
+
+class BatchWrites:
+    """The rows one batch writes, decided record by record and sent in bulk by `store`.
+
+    A record id may come twice in a batch (the same 001 twice in a file): the later version is compared
+    with the earlier one, exactly as if they had been written one after the other, and only the last
+    state goes to the database. Each write still gets its own outbox row, in file order."""
+
+    def __init__(self, stored: dict[str, dict[str, Any]]) -> None:
+        self.stored = stored  # as the database has them before the batch
+        self.inserts: dict[str, dict[str, Any]] = {}  # records new to the database
+        self.updates: dict[str, dict[str, Any]] = {}  # records the database has, in their new state
+        self.outbox: list[tuple[str, str]] = []  # (record id, op) per write
+
+    def current(self, record_id: str) -> dict[str, Any] | None:
+        return self.inserts.get(record_id) or self.updates.get(record_id) or self.stored.get(record_id)
+
+    def add(self, p: Pending) -> str:
+        """The record's outcome: 'unchanged', 'created', 'updated' or 'deleted'."""
+        before = self.current(p.record_id)
+        if before is not None and before["content_hash"] == p.hash:
+            return "unchanged"
+        now = utcnow()
+        row = record_row(prepare(p), before, now)
+        if p.record_id in self.stored:
+            self.updates[p.record_id] = row
+        else:
+            row["created"] = self.inserts[p.record_id]["created"] if p.record_id in self.inserts else now
+            self.inserts[p.record_id] = row
+        self.outbox.append((p.record_id, "delete" if p.deleted else "upsert"))
+        if before is None:
+            return "deleted" if p.deleted else "created"
+        return "deleted" if p.deleted and before["status"] != "withdrawn" else "updated"
+
+    def rows(self) -> list[tuple[dict[str, Any], bool]]:
+        """(row, new to the database) of every record written."""
+        return [(row, True) for row in self.inserts.values()] + [(row, False) for row in self.updates.values()]
+
+    def store(self, session: Session) -> None:
+        if self.inserts:
+            session.execute(insert(CatalogueRecord), list(self.inserts.values()))
+        if self.updates:
+            session.execute(update(CatalogueRecord), list(self.updates.values()))
+        self._store_isbns(session)
+        outbox.enqueue_many(session, self.outbox, kind=KIND)
+
+    def _store_isbns(self, session: Session) -> None:
+        """The ISBN index of new records, and of stored ones whose ISBNs changed (only those are rewritten)."""
+        changed = [rid for rid, row in self.updates.items() if row["isbns"] != self.stored[rid]["isbns"]]
+        if changed:
+            session.execute(delete(CatalogueIsbn).where(CatalogueIsbn.record_id.in_(changed)))
+        rows = [{"record_id": row["id"], "isbn": isbn}
+                for row in [*self.inserts.values(), *(self.updates[rid] for rid in changed)]
+                for isbn in row["isbns"]]
+        if rows:
+            session.execute(insert(CatalogueIsbn), rows)
+
+
+def record_row(prepared: Prepared, before: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """The catalogue_record columns of a record written now (`before`: its state until now, if any).
+    `created` is left to the caller: only a new record gets one."""
     p = prepared.pending
-    now = utcnow()
-    status = "withdrawn" if p.deleted else "active"
-    if record is None:
-        record = CatalogueRecord(id=p.record_id, created=now, isbns=[])
-        session.add(record)
-        outcome = "deleted" if p.deleted else "created"
-    else:
-        outcome = "deleted" if p.deleted and record.status != "withdrawn" else "updated"
-    record.control_number = p.control
-    record.format = p.read.fmt
-    record.status = status
-    record.dc = prepared.dc
-    record.raw, record.raw_syntax, record.raw_encoding = p.read.raw, p.read.syntax, p.read.encoding
-    record.content_hash = p.hash
-    record.updated = record.datestamp = now
-    if p.deleted:
-        record.withdrawn_at = record.withdrawn_at or now
-    else:
-        record.withdrawn_at = None
-    if list(record.isbns) != list(prepared.isbns):
-        record.isbns = list(prepared.isbns)
-        record.isbn_rows = [CatalogueIsbn(isbn=isbn) for isbn in prepared.isbns]
-    outbox.enqueue(session, p.record_id, "delete" if p.deleted else "upsert", kind=KIND)
-    return outcome, record
+    return {
+        "id": p.record_id, "control_number": p.control, "format": p.read.fmt,
+        "status": "withdrawn" if p.deleted else "active", "dc": prepared.dc, "isbns": list(prepared.isbns),
+        "raw": p.read.raw, "raw_syntax": p.read.syntax, "raw_encoding": p.read.encoding,
+        "content_hash": p.hash, "updated": now, "datestamp": now,
+        # A record withdrawn again keeps the time it first went.
+        "withdrawn_at": ((before or {}).get("withdrawn_at") or now) if p.deleted else None,
+    }
 
 
 # --- links ------------------------------------------------------------------------------------
@@ -215,26 +258,39 @@ def item_refs(services: Services) -> dict[str, list[str]]:
     return dict(refs)
 
 
-def record_keys(record: CatalogueRecord) -> list[str]:
-    return [k for k in (record.control_number, *(record.isbns or [])) if k]
+def record_keys(control: str | None, isbns_: Iterable[str]) -> list[str]:
+    return [k for k in (control, *isbns_) if k]
 
 
-def relink_record(session: Session, record: CatalogueRecord, refs: dict[str, list[str]], new: bool = False) -> int:
-    """Make the record's automatic links those its keys find in `refs`; returns how many were added.
-    (`new`: the record was created in this transaction, so it has no links yet.)"""
-    wanted = {item_id for key in record_keys(record) for item_id in refs.get(key, ())}
-    if new and not wanted:
-        return 0
-    current = {} if new else {link.item_id: link for link in session.scalars(
-        select(CatalogueLink).where(CatalogueLink.record_id == record.id))}
-    added = 0
-    for item_id, link in current.items():
-        if link.how == "auto" and item_id not in wanted:
-            session.delete(link)
-    for item_id in wanted - set(current):
-        session.add(CatalogueLink(record_id=record.id, item_id=item_id, how="auto", created=utcnow()))
-        added += 1
-    return added
+def relink_records(session: Session, written: list[tuple[dict[str, Any], bool]], refs: dict[str, list[str]]) -> int:
+    """Make each written record's automatic links those its keys find in `refs`; returns how many were
+    added. `written`: (record row, new to the database) — a new record has no links yet, so only the
+    others' links are read, in one query."""
+    wanted = {row["id"]: {item_id for key in record_keys(row["control_number"], row["isbns"])
+                          for item_id in refs.get(key, ())}
+              for row, _ in written}
+    current = current_links(session, [row["id"] for row, new in written if not new])
+    now = utcnow()
+    added: list[dict[str, Any]] = []
+    for record_id, items in wanted.items():
+        links = current.get(record_id, {})
+        for item_id, link in links.items():
+            if link.how == "auto" and item_id not in items:
+                session.delete(link)
+        added += [{"record_id": record_id, "item_id": item_id, "how": "auto", "created": now}
+                  for item_id in sorted(items - links.keys())]
+    if added:
+        session.execute(insert(CatalogueLink), added)
+    return len(added)
+
+
+def current_links(session: Session, record_ids: list[str]) -> dict[str, dict[str, CatalogueLink]]:
+    """record id -> item id -> link, for the given records."""
+    found: dict[str, dict[str, CatalogueLink]] = defaultdict(dict)
+    if record_ids:
+        for link in session.scalars(select(CatalogueLink).where(CatalogueLink.record_id.in_(record_ids))):
+            found[link.record_id][link.item_id] = link
+    return found
 
 
 def find_record_for_ref(session: Session, ref: str | None) -> CatalogueRecord | None:

@@ -239,7 +239,8 @@ class CatalogueRecord(Base):
         Index("ix_catalogue_record_datestamp_id", "datestamp", "id"),
     )
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Byte order on every database: OAI-PMH pages the `catalogue` set by this id (migration 0004).
+    id: Mapped[str] = mapped_column(_id_string(64), primary_key=True)
     # 001; None for a record without one (stored under an id derived from its content).
     control_number: Mapped[str | None] = mapped_column(String(100), unique=True)
     format: Mapped[str] = mapped_column(String(10))

@@ -4,6 +4,9 @@
     .venv/bin/python -m bench.catalogue.run --records 10000 --database-url postgresql+psycopg://…
     .venv/bin/python -m bench.catalogue.run --append             # append the results to bench/RESULTS.md
 
+Before/after a change to the write path: bench/catalogue/compare.py (interleaved runs, a ratio);
+where the time goes: bench/catalogue/profile.py (cProfile).
+
 The records (Kazakh and Russian books with ISBNs, 1 in 50 broken on purpose) are first written to a
 temporary .mrc with pymarc; then `repository.catalogue.import_files` reads it streaming and writes it in
 batches, exactly as `olketanu import-marc --no-index` does. Timed: the first import (all created) and a
@@ -91,6 +94,16 @@ class RssSampler(threading.Thread):
             time.sleep(0.05)
 
 
+def open_services(tmp_path: Path, url: str):
+    """Services on `url`, migrated, with nothing but the data folder configured."""
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text("{}\n", encoding="utf-8")
+    config = load_config(config_file, environ={}, overrides={
+        "repository.data_dir": str(tmp_path / "var"), "database.url": url})
+    upgrade(url)
+    return build_services(config)
+
+
 def timed_import(services, path: Path, batch: int) -> tuple[float, object, int]:
     sampler = RssSampler()
     sampler.start()
@@ -122,13 +135,7 @@ def main() -> None:
         print(f"wrote {args.records:,} records ({broken:,} broken) to {size_mb:.1f} MB in {write_s:.1f} s")
 
         def fresh_services(name: str):
-            url = args.database_url or f"sqlite:///{tmp_path / name}"
-            config_file = tmp_path / "config.yaml"
-            config_file.write_text("{}\n", encoding="utf-8")
-            config = load_config(config_file, environ={}, overrides={
-                "repository.data_dir": str(tmp_path / "var"), "database.url": url})
-            upgrade(url)
-            return build_services(config)
+            return open_services(tmp_path, args.database_url or f"sqlite:///{tmp_path / name}")
 
         services = fresh_services("bench.db")
         first_s, first, first_rss = timed_import(services, marc, args.batch)

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from repository.models import SearchOutbox
+from repository.outbox import WRITTEN_IN_BULK
 from repository.search.base import ItemDoc, SearchBackend
 from repository.search.errors import SearchError
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 BuildDoc = Callable[[Session, str, str], Optional[ItemDoc]]
-_FLAG = "olketanu.search_outbox"
+_FLAG = WRITTEN_IN_BULK  # one mark for both ways rows are added
 
 
 def drain(sessions: Callable[[], Session], backend: SearchBackend, build_doc: BuildDoc, batch: int = BATCH) -> int:

@@ -17,6 +17,8 @@ from repository.models import CatalogueRecord, SearchOutbox
 from repository.oai.arguments import Window
 from repository.oai.records import ListQuery
 from repository.oai.settings import OAISettings
+from repository.search.base import SearchRequest
+from repository.search.service import attach
 from tests.catalogue import records
 from tests.repository.conftest import ingested, record
 
@@ -119,6 +121,66 @@ def test_a_record_deleted_again_and_revived(services, tmp_path):
     assert _stamps(services)["cat-SER-003"][1] == "withdrawn"  # a tombstone even for a record never seen
     report = import_files(services, "test", [_file(tmp_path, "b.mrc", records.serial().as_marc())])
     assert report.updated == 1 and _stamps(services)["cat-SER-003"][1] == "active"
+
+
+def _row(services, record_id: str) -> CatalogueRecord:
+    with services.db.read() as session:
+        return session.get(CatalogueRecord, record_id)
+
+
+def test_the_same_record_several_times_in_one_batch(services, tmp_path):
+    """Each version is compared with the one before it, as if written one by one; the last one stays."""
+    other_isbn = records.kazakh_book()
+    other_isbn["020"]["a"] = "978-5-93093-342-0"
+    path = _file(tmp_path, "dup.mrc", records.kazakh_book().as_marc(), records.kazakh_book().as_marc(),
+                 other_isbn.as_marc(), records.deleted(other_isbn).as_marc())
+    report = import_files(services, "test", [path])
+    assert (report.created, report.unchanged, report.updated, report.deleted) == (1, 1, 1, 1)
+    row = _row(services, "cat-KZ-001")
+    assert row.status == "withdrawn" and row.withdrawn_at == row.datestamp and row.isbns == ["9785930933420"]
+    with services.db.read() as session:  # one outbox row per write, in file order
+        ops = [(r.target_id, r.op) for r in session.scalars(select(SearchOutbox).order_by(SearchOutbox.id))]
+    assert ops == [("cat-KZ-001", "upsert"), ("cat-KZ-001", "upsert"), ("cat-KZ-001", "delete")]
+    with services.db.read() as session:
+        # the ISBN index holds the last version's ISBN only
+        assert catalogue.find_record_for_ref(session, "978-5-93093-342-0").id == "cat-KZ-001"
+        assert catalogue.find_record_for_ref(session, "9785766783954") is None
+
+
+def test_a_stored_record_changed_several_times_in_one_batch(services, tmp_path):
+    import_files(services, "test", [_file(tmp_path, "a.mrc", records.russian_book().as_marc(),
+                                          records.deleted(records.serial()).as_marc())])
+    before = {rid: _row(services, rid) for rid in ("cat-RU-002", "cat-SER-003")}
+    time.sleep(0.01)
+    changed = records.russian_book()
+    changed["245"]["a"] = "Россия (2-е изд.) :"
+    renamed_serial = records.deleted(records.serial())
+    renamed_serial["245"]["a"] = "Қазақ газеті :"
+    path = _file(tmp_path, "b.mrc", changed.as_marc(), records.deleted(records.russian_book()).as_marc(),
+                 records.russian_book().as_marc(), renamed_serial.as_marc())
+    report = import_files(services, "test", [path])
+    assert (report.created, report.updated, report.deleted, report.unchanged) == (0, 3, 1, 0)
+    russian, serial = _row(services, "cat-RU-002"), _row(services, "cat-SER-003")
+    assert russian.status == "active" and russian.withdrawn_at is None
+    assert russian.created == before["cat-RU-002"].created and russian.datestamp > before["cat-RU-002"].datestamp
+    assert russian.dc == before["cat-RU-002"].dc and russian.isbns == ["9785930933420"]
+    # withdrawn before and still: its withdrawal time stays, its datestamp moves
+    assert serial.status == "withdrawn" and serial.withdrawn_at == before["cat-SER-003"].withdrawn_at
+    assert serial.datestamp > before["cat-SER-003"].datestamp
+    assert serial.dc["title"][0]["value"].startswith("Қазақ газеті")
+
+
+def test_each_import_commit_drains_the_outbox_into_the_search_index(services, tmp_path):
+    search = attach(services)
+    try:
+        path = _file(tmp_path, "g.mrc", records.kazakh_book().as_marc(), records.russian_book().as_marc(),
+                     records.map_record().as_marc())
+        import_files(services, "test", [path], batch_size=2)
+        assert _outbox(services) == []
+        found = search.search(SearchRequest.from_text("Карта"))
+        assert [(h.id, h.source) for h in found.hits] == [("cat-MAP-004", "catalogue")]
+    finally:
+        search.close()
 
 
 def test_items_are_linked_by_control_number_on_import_and_by_isbn_on_registration(services, tmp_path):
