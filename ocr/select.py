@@ -15,7 +15,6 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -3,9 +3,12 @@
 Implements `repository.oai.records.RecordSource`. Local ids are `catalogue/<record id>` (item ids cannot
 contain `/`, so the two sources never collide); lists walk records in keyset order by id, within the
 request's datestamp window. A withdrawn record (deleted in the catalogue) is a deletion.
+MARC 21 records also offer their own record in the `marc21` format (repository/oai/marc21.py):
+`ListQuery.requires == "marc21"` selects only those, in the same query, so counts and cursors agree.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from metadata.dc import DCRecord
 from repository.models import CatalogueRecord
-from repository.oai.records import ListQuery, OAIRecord, SetInfo
+from repository.oai.marc21 import MARC21
+from repository.oai.records import ListQuery, OAIRecord, SetInfo, StoredMarc
 from repository.oai.settings import OAISettings
 
 PREFIX = "catalogue/"
@@ -49,7 +53,12 @@ class CatalogueSource:
         if after is not None:
             selected = selected.where(CatalogueRecord.id > after.removeprefix(PREFIX))
         rows = session.execute(selected.order_by(CatalogueRecord.id).limit(limit)).all()
-        return [self._record(row, with_metadata) for row in rows]
+        found = [self._record(row, with_metadata) for row in rows]
+        if query.requires is None:
+            return found
+        if not with_metadata:  # headers only: the query selected MARC 21 records alone
+            return [replace(r, offers=r.offers | {MARC21}) for r in found]
+        return with_marc(session, found)
 
     def get(self, session: Session, local_id: str) -> OAIRecord | None:
         if not local_id.startswith(PREFIX):
@@ -58,7 +67,7 @@ class CatalogueSource:
             select(CatalogueRecord.id, CatalogueRecord.status, CatalogueRecord.datestamp, CatalogueRecord.dc)
             .where(CatalogueRecord.id == local_id[len(PREFIX):])
         ).first()
-        return None if row is None else self._record(row, with_metadata=True)
+        return None if row is None else with_marc(session, [self._record(row, with_metadata=True)])[0]
 
     def _select(self, query: ListQuery, selected: Select[Any]) -> Select[Any] | None:
         if query.set_spec is not None and query.set_spec != self.top_set:
@@ -67,7 +76,11 @@ class CatalogueSource:
             selected = selected.where(CatalogueRecord.datestamp >= query.window.start)
         if query.window.end is not None:
             selected = selected.where(CatalogueRecord.datestamp < query.window.end)
-        return selected
+        if query.requires is None:
+            return selected
+        if query.requires != MARC21:
+            return None
+        return selected.where(CatalogueRecord.format == MARC21)
 
     def _record(self, row: Any, with_metadata: bool) -> OAIRecord:
         local_id = PREFIX + row.id
@@ -78,3 +91,26 @@ class CatalogueSource:
             DCRecord.from_json(row.dc) if with_metadata else None,
             page_url=f"{self.settings.base_url}/catalogue/{row.id}",
         )
+
+
+def with_marc(session: Session, records: list[OAIRecord]) -> list[OAIRecord]:
+    """The records with what their MARC format offers and (not deleted) their stored MARC record.
+
+    One query for the page, by primary key, in the same read transaction as the page itself."""
+    if not records:
+        return records
+    ids = [r.local_id.removeprefix(PREFIX) for r in records]
+    columns = [CatalogueRecord.id, CatalogueRecord.format, CatalogueRecord.raw, CatalogueRecord.raw_syntax,
+               CatalogueRecord.raw_encoding]
+    rows = {row.id: row for row in session.execute(select(*columns).where(CatalogueRecord.id.in_(ids)))}
+    out = []
+    for record, record_id in zip(records, ids):
+        row = rows.get(record_id)
+        if row is None or row.format != MARC21:
+            out.append(record)
+            continue
+        stored = None
+        if not record.deleted:
+            stored = StoredMarc(row.format, bytes(row.raw), row.raw_syntax, row.raw_encoding)
+        out.append(replace(record, offers=record.offers | {MARC21}, marc=stored))
+    return out

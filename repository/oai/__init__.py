@@ -6,6 +6,8 @@ Modules, one concern each:
 - `tokens`: stateless, HMAC-signed resumption tokens (keyset cursors);
 - `records`: where records come from (`RecordSource`; archive items now, catalogue records in issue 8);
 - `formats`: the metadata format registry (prefix -> schema, namespace, builder), `mods` beside it;
+- `marc21`: the `marc21` format (MARCXML of the catalogue's MARC 21 records, from their stored raw
+  record) and the catalogue source that knows which records have it;
 - `verbs`: one response builder per verb; `response`: the OAI-PMH envelope;
 - `views`: the Flask blueprint (GET and POST).
 

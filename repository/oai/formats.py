@@ -2,7 +2,9 @@
 
 A builder turns an `OAIRecord` (not deleted, with its Dublin Core record) into the element that goes
 inside `<metadata>`. `kinds` names the record kinds a format can describe, so that a later source
-(catalogue records) can offer formats of its own without the others claiming them.
+(catalogue records) can offer formats of its own without the others claiming them. `requires` narrows a
+format to the records of those kinds that have something of their own to show in it: `marc21` is for
+catalogue records that are MARC 21 (repository/oai/marc21.py), not for UNIMARC ones nor for items.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from lxml import etree
 
 from metadata.dc import DC_NS, DCRecord
 from metadata.oai_dc import OAI_DC_NS, to_oai_dc
+from repository.oai.marc21 import MARC21, MARC21_NS, MARC21_SCHEMA, build_marc21
 from repository.oai.mods import MODS_NS, MODS_SCHEMA, to_mods
 from repository.oai.records import OAIRecord
 
@@ -26,9 +29,11 @@ class MetadataFormat:
     namespace: str
     build: Builder
     kinds: frozenset[str]
+    # What a record must offer besides its kind (OAIRecord.offers); lists select by it (ListQuery.requires).
+    requires: str | None = None
 
     def describes(self, record: OAIRecord) -> bool:
-        return record.kind in self.kinds
+        return record.kind in self.kinds and (self.requires is None or self.requires in record.offers)
 
 
 def build_oai_dc(record: OAIRecord, repository_name: str) -> etree._Element:
@@ -64,4 +69,7 @@ FORMATS: Mapping[str, MetadataFormat] = {
         frozenset({"item", "catalogue"}),
     ),
     "mods": MetadataFormat("mods", MODS_SCHEMA, MODS_NS, build_mods, frozenset({"item", "catalogue"})),
+    "marc21": MetadataFormat(
+        "marc21", MARC21_SCHEMA, MARC21_NS, build_marc21, frozenset({"catalogue"}), requires=MARC21,
+    ),
 }

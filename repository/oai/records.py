@@ -32,8 +32,18 @@ from repository.oai.settings import OAISettings
 
 
 @dataclass(frozen=True)
+class StoredMarc:
+    """A record's own MARC record as the catalogue stored it (`CatalogueRecord.raw` and how it was read)."""
+
+    fmt: str  # marc21 | unimarc
+    raw: bytes  # ISO 2709 bytes in `encoding`, or the MARCXML <record> element
+    syntax: str  # iso2709 | marcxml
+    encoding: str  # what the importer read it with: utf-8, cp1251, kz1048, marc8, latin-1 …
+
+
+@dataclass(frozen=True)
 class OAIRecord:
-    kind: str  # "item" (a format declares the kinds it can describe)
+    kind: str  # "item" or "catalogue" (a format declares the kinds it can describe)
     local_id: str
     datestamp: datetime
     deleted: bool
@@ -41,6 +51,11 @@ class OAIRecord:
     dc: DCRecord | None  # None for deleted records and for header-only lists
     page_url: str | None = None  # the library's page for the record
     manifest_url: str | None = None  # IIIF manifest; only when the images are public
+    # What the record has that some formats require (`MetadataFormat.requires`): "marc21" = a MARC 21
+    # record of its own. Set by `get` always (ListMetadataFormats and GetRecord decide by it), and by
+    # `page` when the list asks for it (`ListQuery.requires`); a deleted record keeps it.
+    offers: frozenset[str] = frozenset()
+    marc: StoredMarc | None = None  # that MARC record, when the record is not deleted and metadata is wanted
 
 
 @dataclass(frozen=True)
@@ -55,9 +70,15 @@ class SetInfo:
 class ListQuery:
     window: Window
     set_spec: str | None
+    # Only records that offer this (the list's format `requires` it, e.g. "marc21"): a source selects
+    # them in its query, so that counts, pages and the keyset cursor all see the same list. A source
+    # whose records never offer it selects nothing.
+    requires: str | None = None
 
 
 class RecordSource(Protocol):
+    """Lists honour `ListQuery.requires`; `get` returns the record with its `offers` (see OAIRecord)."""
+
     kind: str
     top_set: str  # the set every record of this source is in
 
@@ -212,6 +233,8 @@ class ItemSource:
         column): that leaves the planner with the primary key for `ORDER BY id`, which is what keeps
         every page equally cheap.
         """
+        if query.requires is not None:
+            return None  # items have no MARC record of their own (a linked catalogue record is listed apart)
         selected = selected.where(exposed_items())
         if query.window.start is not None:
             selected = selected.where(Item.datestamp >= query.window.start)

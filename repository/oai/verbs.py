@@ -147,7 +147,7 @@ def list_records(provider: Provider, session: Session, request: OAIRequest, now:
 
 def _list(provider: Provider, session: Session, request: OAIRequest, now: datetime, with_metadata: bool) -> etree._Element:
     state, fmt = _start_or_resume(provider, session, request, now)
-    query = ListQuery(parse_window(state.from_, state.until), state.set_spec)
+    query = ListQuery(parse_window(state.from_, state.until), state.set_spec, fmt.requires)
     limit = provider.settings.page_size
     found = _fetch(provider, session, state, query, fmt, limit + 1, with_metadata)
     if not found:
@@ -189,7 +189,7 @@ def _start_or_resume(
         verb=request.verb, prefix=prefix, set_spec=request.get("set"), from_=request.get("from"),
         until=request.get("until"), after=None, cursor=0, size=0, started=int(now.timestamp()),
     )
-    query = ListQuery(request.window, state.set_spec)
+    query = ListQuery(request.window, state.set_spec, fmt.requires)
     size = sum(source.count(session, query) for _, source in _sources_for(provider, fmt))
     return replace(state, size=size), fmt
 

@@ -51,7 +51,7 @@ def test_identify(oai_get, shelf):
 
 def test_list_metadata_formats(oai_get, shelf):
     root = oai_get(verb="ListMetadataFormats")
-    assert [e.text for e in root.iterfind(".//oai:metadataPrefix", NS)] == ["oai_dc", "mods"]
+    assert [e.text for e in root.iterfind(".//oai:metadataPrefix", NS)] == ["oai_dc", "mods", "marc21"]
     for identifier in ("oai:olketanu.kz:a1", "oai:olketanu.kz:a4"):  # a deleted record too
         root = oai_get(verb="ListMetadataFormats", identifier=identifier)
         assert len(root.findall(".//oai:metadataFormat", NS)) == 2
