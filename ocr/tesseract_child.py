@@ -1,4 +1,4 @@
-"""The resident Tesseract helper process: `python -m ocr.tesseract_child`.
+"""The resident Tesseract helper process: `python -m ocr.tesseract_child PARENT_PID`.
 
 Reads one JSON request per line on stdin, answers one JSON line on stdout:
 
@@ -13,8 +13,10 @@ hang costs only this process: the parent kills it on a timeout and starts a new 
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import sys
 from collections import OrderedDict
 from pathlib import Path
@@ -68,7 +70,23 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         models.close()
 
 
+def end_with_parent(parent: int) -> None:
+    """Be killed as soon as the process that started this one ends, even by kill -9 mid-page.
+
+    Without this a helper would notice only when it next reads its input, after finishing the page
+    it is on. Linux-only (prctl PR_SET_PDEATHSIG), like the rest of the pipeline's process handling.
+    The kernel sends the signal when the *thread* that started this process ends.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # 1 = PR_SET_PDEATHSIG
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the parent ended before the line above took effect
+        raise SystemExit(0)
+
+
 def main() -> int:
+    if len(sys.argv) > 1:
+        end_with_parent(int(sys.argv[1]))
     # The protocol gets its own copy of stdout; fd 1 then points at stderr so that anything the
     # libraries print (leptonica, Tesseract) can never corrupt a reply.
     replies = os.fdopen(os.dup(1), "wb")

@@ -2,7 +2,9 @@
 
 One helper process per OCR engine object and process (an ingest worker, the web app's job
 thread). A request that outlives its timeout, or a helper that dies (a crash inside Tesseract),
-fails that one page: the helper is killed and the next request starts a fresh one.
+fails that one page: the helper is killed and the next request starts a fresh one. The helper is
+killed by the kernel when the thread that started it ends (ocr/tesseract_child.py): a worker killed
+mid-page leaves nothing running; a short-lived calling thread costs a model reload next time.
 """
 from __future__ import annotations
 
@@ -77,8 +79,8 @@ class ResidentTesseract:
         # The helper imports this package: give it the folder the package was loaded from.
         env = dict(self._env, PYTHONPATH=str(Path(ocr.__file__).resolve().parent.parent))
         try:
-            self._proc = subprocess.Popen([sys.executable, "-m", "ocr.tesseract_child"], env=env,
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            argv = [sys.executable, "-m", "ocr.tesseract_child", str(os.getpid())]
+            self._proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                           stderr=subprocess.DEVNULL)  # may echo file contents
         except OSError as exc:
             raise OcrFailed(f"{shown_name}: could not start the Tesseract helper ({exc.strerror})") from None

@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -140,11 +143,38 @@ def test_check_reports_the_library(resident, program):
     assert "libtesseract (ocr.tesseract_resident)" not in {c.name for c in program.check()}
 
 
-def _alive(pid: int) -> bool:
-    # Reaped by the engine, so a gone helper has no /proc entry (a zombie would still have one).
-    deadline = time.monotonic() + 5
+def _alive(pid: int, within_s: float = 5) -> bool:
+    """Whether `pid` still runs after `within_s`. A zombie counts as ended: an orphan is reaped by
+    whatever init the machine has, whenever it gets to it."""
+    deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
-        if not os.path.exists(f"/proc/{pid}"):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return False
+        if state in ("Z", "X"):
             return False
         time.sleep(0.05)
     return True
+
+
+def test_helper_dies_with_a_killed_parent_mid_page(big_page):
+    # A worker killed outright (kill -9) while its helper reads a page: the helper must not go on alone.
+    script = (
+        "import sys, threading, time\n"
+        "from ocr.tesseract import TesseractEngine\n"
+        "engine = TesseractEngine()\n"
+        "threading.Thread(target=engine.recognise, args=(sys.argv[1], 'kaz+rus+eng', 60), daemon=True).start()\n"
+        "while engine._helper is None or engine._helper.pid is None: time.sleep(0.01)\n"
+        "print(engine._helper.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script, str(big_page)], stdout=subprocess.PIPE,
+                              cwd=Path(__file__).resolve().parents[2])
+    helper = int(parent.stdout.readline())
+    time.sleep(1)  # the helper is now loading models or reading the page
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    assert not _alive(helper, within_s=0.5)  # not after finishing the page (seconds)
