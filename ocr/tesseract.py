@@ -21,7 +21,7 @@ from ocr.alto import ALTO_V4, ALTO_V4_SCHEMA, AltoError, PageText
 from ocr.base import Component, OcrEngine, OcrFailed, OcrResult, OcrTimeout
 from ocr.inputs import ensure_page_image
 from ocr.preprocess import upright
-from ocr.tesseract_capi import TessLibraryError
+from ocr.tesseract_capi import PAGE_SEGMENTATION_MODES, TessLibraryError
 from ocr.tesseract_capi import version as library_version
 from ocr.tesseract_resident import ResidentTesseract
 
@@ -120,12 +120,18 @@ class TesseractEngine(OcrEngine):
 
     # -- internals ----------------------------------------------------------
     def _check_library(self) -> Component:
+        name = "libtesseract (ocr.tesseract_resident)"
+        fix = "apt-get install libtesseract5, or set ocr.tesseract_resident: false"
         try:
             found = library_version()
         except TessLibraryError as exc:
-            return Component("libtesseract (ocr.tesseract_resident)", None, False, str(exc),
-                             "apt-get install libtesseract5, or set ocr.tesseract_resident: false")
-        return Component("libtesseract (ocr.tesseract_resident)", found, True, "models stay loaded between pages")
+            return Component(name, None, False, str(exc), fix)
+        program = self._version()
+        if program is not None and _version_tuple(found) != _version_tuple(program):
+            # The resident mode must read pages as the program would: the same Tesseract release.
+            return Component(name, found, False, f"the tesseract program is {program}: not the same release",
+                             "install tesseract-ocr and libtesseract5 from the same packages")
+        return Component(name, found, True, "models stay loaded between pages")
 
     @cached_property
     def _binary(self) -> str | None:
@@ -166,6 +172,9 @@ class TesseractEngine(OcrEngine):
 
     def _run(self, image: Path, work: Path, languages: str, psm: int, timeout_s: int,
              configs: tuple[str, ...], shown_name: str) -> None:
+        if psm not in PAGE_SEGMENTATION_MODES:
+            # 0 writes an orientation report instead of the outputs; 2 does no OCR at all.
+            raise OcrFailed(f"unsupported page segmentation mode {psm} (use 1 or 3-13)")
         if self.resident:
             if self._helper is None:
                 self._helper = ResidentTesseract(_child_env())
@@ -191,7 +200,8 @@ def _child_env() -> dict[str, str]:
 
 
 def _read_output(path: Path, shown_name: str, what: str, may_be_empty: bool = False) -> bytes:
-    # Tesseract exits 0 when it could not read the image; it then writes nothing.
+    # Some unreadable images give no output file, others empty ones (Tesseract 5.3 then exits 1;
+    # the library's ProcessPages returns false, both are failures before this is reached).
     if not path.is_file() or (path.stat().st_size == 0 and not may_be_empty):
         raise OcrFailed(f"{shown_name}: Tesseract produced no {what} (the image could not be read)")
     return path.read_bytes()

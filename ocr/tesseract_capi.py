@@ -2,8 +2,11 @@
 
 `TessApi.process` calls `TessBaseAPIProcessPages` with the ALTO, text and PDF renderers, which is
 what the `tesseract` program itself does for `tesseract IMG out alto txt pdf`; the files written are
-the program's, byte for byte (tests/ocr/test_resident.py compares them). What the library saves is
-loading the models: the program reads them for every page (≈ 0.1 CPU-s for kaz+rus+eng), an
+the program's, byte for byte but for the PDF's creation date (tests/ocr/test_resident.py compares
+them, also across model sets and page segmentation modes on one initialised model set). One known
+difference: Debian's program turns floating-point exceptions on (`feenableexcept`), so a page that
+trips one kills the program (SIGFPE) while the library goes on and reads it. What the library saves
+is loading the models: the program reads them for every page (≈ 0.1 CPU-s for kaz+rus+eng), an
 initialised `TessApi` keeps them for the next page.
 
 Loaded only when first used (no import-time side effects): the `tesseract` program and this
@@ -13,10 +16,14 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 from functools import cache
 from pathlib import Path
 
 OEM_LSTM_ONLY = 1
+# Page segmentation modes that write ALTO, text and PDF like the program: 0 (orientation only) writes
+# an .osd file instead, 2 (layout without OCR) crashes the library's result iterator.
+PAGE_SEGMENTATION_MODES = frozenset({1, *range(3, 14)})
 # Renderer constructors by output name, as the program's config files name them (alto, txt, pdf).
 OUTPUTS = ("alto", "txt", "pdf")
 
@@ -47,6 +54,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "TessBaseAPIGetDatapath": (text, [handle]),
         "TessBaseAPISetPageSegMode": (None, [handle, ctypes.c_int]),
         "TessBaseAPIProcessPages": (ctypes.c_int, [handle, text, text, ctypes.c_int, handle]),
+        "TessBaseAPIClear": (None, [handle]),
         "TessBaseAPIEnd": (None, [handle]),
         "TessBaseAPIDelete": (None, [handle]),
         "TessAltoRendererCreate": (handle, [text]),
@@ -77,17 +85,23 @@ class TessApi:
             raise TessLibraryError(f"Tesseract could not load the models {languages}")
         self._datapath = self._lib.TessBaseAPIGetDatapath(self._handle)
 
-    def process(self, image: Path, outbase: Path, psm: int, outputs: tuple[str, ...]) -> bool:
+    def process(self, image: str | bytes | Path, outbase: str | bytes | Path, psm: int,
+                outputs: tuple[str, ...]) -> bool:
         """Write `outbase`.xml/.txt/.pdf for `image`, as `tesseract image outbase ...outputs` would."""
         unknown = set(outputs) - set(OUTPUTS)
         if unknown or not outputs:
             raise ValueError(f"unsupported outputs {sorted(unknown) or 'none'}")
+        if psm not in PAGE_SEGMENTATION_MODES:
+            raise ValueError(f"unsupported page segmentation mode {psm}")
         self._lib.TessBaseAPISetPageSegMode(self._handle, psm)
-        renderer = self._renderers(str(outbase).encode(), outputs)
+        renderer = self._renderers(os.fsencode(outbase), outputs)
         try:
-            return bool(self._lib.TessBaseAPIProcessPages(self._handle, str(image).encode(), None, 0, renderer))
+            return bool(self._lib.TessBaseAPIProcessPages(self._handle, os.fsencode(image), None, 0, renderer))
         finally:
-            self._lib.TessDeleteResultRenderer(renderer)  # deletes the whole chain
+            self._lib.TessDeleteResultRenderer(renderer)  # deletes the whole chain, closing its files
+            # The page's image and results would otherwise stay in memory with this model set until
+            # its next page: up to ~90 MB for a large page, times every model set kept.
+            self._lib.TessBaseAPIClear(self._handle)
 
     def _renderers(self, base: bytes, outputs: tuple[str, ...]) -> int:
         made = []

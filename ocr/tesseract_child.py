@@ -4,7 +4,10 @@ Reads one JSON request per line on stdin, answers one JSON line on stdout:
 
     {"image": "/abs/page.png", "outbase": "/abs/work/out", "languages": "kaz+rus+eng",
      "psm": 3, "outputs": ["alto", "txt", "pdf"]}
-    -> {"ok": true}  or  {"ok": false, "error": "<a cause we wrote>"}
+    -> {"ok": true, "id": ...}  or  {"ok": false, "error": "<a cause we wrote>", "id": ...}
+
+An optional "id" in a request is echoed in its reply, so the parent can tell a late reply from the
+answer to its current request.
 
 Model sets stay initialised between requests (the few most recently used). The process ends when
 stdin closes, i.e. when its parent ends. It runs apart from the parent so that a Tesseract crash or
@@ -13,14 +16,13 @@ hang costs only this process: the parent kills it on a timeout and starts a new 
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import signal
 import sys
+import threading
+import time
 from collections import OrderedDict
-from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ocr.tesseract_capi import TessApi, TessLibraryError
 
@@ -47,10 +49,10 @@ class ModelCache:
             self._apis.popitem()[1].close()
 
 
-def handle(request: dict[str, object], models: ModelCache) -> dict[str, object]:
+def handle(request: dict[str, Any], models: ModelCache) -> dict[str, Any]:
     try:
         api = models.get(str(request["languages"]))
-        done = api.process(Path(str(request["image"])), Path(str(request["outbase"])),
+        done = api.process(os.fsencode(request["image"]), os.fsencode(request["outbase"]),
                            int(request["psm"]), tuple(request["outputs"]))
     except TessLibraryError as exc:
         return {"ok": False, "error": str(exc)}
@@ -63,30 +65,39 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     models = ModelCache()
     try:
         for line in requests:
-            reply = handle(json.loads(line), models)
+            request: dict[str, Any] = {}
+            try:
+                request = json.loads(line)
+                reply = handle(request, models)
+            except Exception as exc:  # a bad request or a bug here: answer it and keep the loaded models
+                reply = {"ok": False, "error": f"the Tesseract helper could not run the request "
+                                               f"({type(exc).__name__}: {exc})"}
+            reply["id"] = request.get("id") if isinstance(request, dict) else None
             replies.write(json.dumps(reply).encode("utf-8") + b"\n")
             replies.flush()
     finally:
         models.close()
 
 
-def end_with_parent(parent: int) -> None:
-    """Be killed as soon as the process that started this one ends, even by kill -9 mid-page.
+def watch_parent(parent: int, every_s: float = 0.1) -> None:
+    """End this process as soon as the one that started it is gone, even by kill -9 mid-page.
 
-    Without this a helper would notice only when it next reads its input, after finishing the page
-    it is on. Linux-only (prctl PR_SET_PDEATHSIG), like the rest of the pipeline's process handling.
-    The kernel sends the signal when the *thread* that started this process ends.
+    Otherwise a helper would notice only when it next reads its input, after finishing the page it
+    is on. A thread, not prctl(PR_SET_PDEATHSIG): that signal follows the parent's *thread*, and the
+    parent may start the helper from a thread that ends while another one still uses it. The page
+    runs in C with the GIL released, so this thread runs meanwhile.
     """
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # 1 = PR_SET_PDEATHSIG
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != parent:  # the parent ended before the line above took effect
-        raise SystemExit(0)
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(0)  # nothing to flush or clean: the parent that wanted the output is gone
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 def main() -> int:
     if len(sys.argv) > 1:
-        end_with_parent(int(sys.argv[1]))
+        watch_parent(int(sys.argv[1]))
     # The protocol gets its own copy of stdout; fd 1 then points at stderr so that anything the
     # libraries print (leptonica, Tesseract) can never corrupt a reply.
     replies = os.fdopen(os.dup(1), "wb")

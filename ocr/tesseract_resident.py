@@ -27,33 +27,56 @@ class ResidentTesseract:
         self._proc: subprocess.Popen[bytes] | None = None
         self._owner = 0  # pid that started the helper: a forked copy of this object must not share it
         self._pending = b""
+        self._requests = 0
         self._lock = threading.Lock()
+        self._lock_pid = os.getpid()
+
+    def _forget_if_forked(self) -> None:
+        """In a forked copy: the helper is the parent's, and the lock may have been copied held by a
+        thread that does not exist here. Start afresh (only one thread runs right after a fork)."""
+        if self._lock_pid != os.getpid():
+            self._lock, self._lock_pid = threading.Lock(), os.getpid()
+            self._proc, self._pending = None, b""
 
     def run(self, image: Path, outbase: Path, languages: str, psm: int, outputs: tuple[str, ...],
             timeout_s: float, shown_name: str) -> None:
         """Have the helper write `outbase`.xml/.txt/.pdf; raise OcrTimeout/OcrFailed naming `shown_name`."""
-        request = {"image": str(image.resolve()), "outbase": str(outbase.resolve()), "languages": languages,
-                   "psm": int(psm), "outputs": list(outputs)}
+        self._forget_if_forked()
         with self._lock:
-            proc = self._started(shown_name)
+            self._requests += 1
+            request = {"id": self._requests, "image": str(image.resolve()), "outbase": str(outbase.resolve()),
+                       "languages": languages, "psm": int(psm), "outputs": list(outputs)}
             try:
-                assert proc.stdin is not None
-                proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
-                proc.stdin.flush()
-            except BrokenPipeError:
-                raise OcrFailed(f"{shown_name}: Tesseract ended unexpectedly ({self._discard()})") from None
-            line = self._read_line(proc, timeout_s)
-            if line is None:
+                reply = self._exchange(request, timeout_s, shown_name)
+            except BaseException:
+                # Interrupted between request and reply (Ctrl-C, a timeout, a crash): the helper may
+                # still answer or write files later; only a new helper is surely in step.
                 self._discard()
-                raise OcrTimeout(f"{shown_name}: OCR did not finish within {timeout_s:g} s")
-            if not line:
-                raise OcrFailed(f"{shown_name}: Tesseract crashed ({self._discard()})")
-        reply = json.loads(line)
+                raise
         if not reply.get("ok"):
             raise OcrFailed(f"{shown_name}: {reply.get('error') or 'Tesseract failed'}")
 
+    def _exchange(self, request: dict[str, object], timeout_s: float, shown_name: str) -> dict[str, object]:
+        proc = self._started(shown_name)
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+            proc.stdin.flush()
+        except BrokenPipeError:
+            raise OcrFailed(f"{shown_name}: Tesseract ended unexpectedly ({self._ended(proc)})") from None
+        line = self._read_line(proc, timeout_s)
+        if line is None:
+            raise OcrTimeout(f"{shown_name}: OCR did not finish within {timeout_s:g} s")
+        if not line:
+            raise OcrFailed(f"{shown_name}: Tesseract crashed ({self._ended(proc)})")
+        reply = json.loads(line)
+        if reply.get("id") != request["id"]:
+            raise OcrFailed(f"{shown_name}: the Tesseract helper answered another request")
+        return reply
+
     def close(self, wait_s: float = 5.0) -> None:
         """End the helper: it exits when its input closes (killed if it does not within `wait_s`)."""
+        self._forget_if_forked()
         with self._lock:
             proc, self._proc = self._proc, None
             if proc is None or self._owner != os.getpid():
@@ -79,7 +102,8 @@ class ResidentTesseract:
         # The helper imports this package: give it the folder the package was loaded from.
         env = dict(self._env, PYTHONPATH=str(Path(ocr.__file__).resolve().parent.parent))
         try:
-            argv = [sys.executable, "-m", "ocr.tesseract_child", str(os.getpid())]
+            # -P: the package from PYTHONPATH, never an `ocr` folder in the current directory.
+            argv = [sys.executable, "-P", "-m", "ocr.tesseract_child", str(os.getpid())]
             self._proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                           stderr=subprocess.DEVNULL)  # may echo file contents
         except OSError as exc:
@@ -102,6 +126,14 @@ class ResidentTesseract:
             self._pending += chunk
         line, self._pending = self._pending.split(b"\n", 1)
         return line
+
+    def _ended(self, proc: subprocess.Popen[bytes], wait_s: float = 1.0) -> str:
+        """How a helper that closed its output ended (it may still be exiting): for messages."""
+        try:
+            code = proc.wait(wait_s)
+        except subprocess.TimeoutExpired:
+            return "no exit status"
+        return f"signal {-code}" if code < 0 else f"exit status {code}"
 
     def _discard(self) -> str:
         """Kill and reap the helper; returns how it ended, for messages."""

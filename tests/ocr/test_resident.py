@@ -178,3 +178,76 @@ def test_helper_dies_with_a_killed_parent_mid_page(big_page):
     parent.wait()
     parent.stdout.close()
     assert not _alive(helper, within_s=0.5)  # not after finishing the page (seconds)
+
+
+@pytest.mark.parametrize("psm", [0, 2, 14, -1])
+def test_unsupported_page_segmentation_modes_are_refused(resident, program, kazakh_cyrillic_page, psm):
+    for engine in (resident, program):
+        with pytest.raises(OcrFailed, match=f"unsupported page segmentation mode {psm}"):
+            engine.recognise(kazakh_cyrillic_page, "kaz", 30, psm=psm)
+
+
+def test_a_bad_request_is_answered_and_the_helper_keeps_its_models(resident, kazakh_cyrillic_page, tmp_path):
+    resident.recognise(kazakh_cyrillic_page, "kaz", 60)
+    helper = resident._helper
+    first = helper.pid
+    with pytest.raises(OcrFailed, match="could not run the request.*unsupported outputs"):
+        helper.run(kazakh_cyrillic_page, tmp_path / "out", "kaz", 3, ("hocr",), 30, "p.png")
+    assert helper.pid == first  # answered, not crashed
+    assert resident.recognise(kazakh_cyrillic_page, "kaz", 60).word_count > 10
+
+
+def test_an_interrupted_request_never_leaves_the_helper_a_page_behind(resident, kazakh_cyrillic_page,
+                                                                        kazakh_latin_page, monkeypatch):
+    resident.recognise(kazakh_cyrillic_page, "kaz", 60)
+    helper = resident._helper
+    first = helper.pid
+    real_read = helper._read_line
+
+    def interrupted(*args):
+        raise KeyboardInterrupt  # Ctrl-C while the helper reads the page
+
+    monkeypatch.setattr(helper, "_read_line", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        resident.recognise(kazakh_latin_page, "Latin", 60)
+    monkeypatch.setattr(helper, "_read_line", real_read)
+    assert not _alive(first)
+    # The next page gets its own answer, not the interrupted page's late one.
+    again = resident.recognise(kazakh_cyrillic_page, "kaz", 60)
+    assert again.text == resident.recognise(kazakh_cyrillic_page, "kaz", 60).text
+    assert "Қазақ" in again.text or again.word_count > 10
+
+
+def test_a_helper_started_by_a_thread_outlives_that_thread(resident, kazakh_cyrillic_page, big_page):
+    started = threading.Thread(target=resident.recognise, args=(kazakh_cyrillic_page, "kaz", 60))
+    started.start()
+    started.join()
+    helper = resident._helper.pid
+    assert resident.recognise(big_page, "kaz", 120).word_count > 100  # the thread is gone, the helper not
+    assert resident._helper.pid == helper
+
+
+def test_a_forked_copy_does_not_share_the_helper_or_a_held_lock(resident, kazakh_cyrillic_page):
+    resident.recognise(kazakh_cyrillic_page, "kaz", 60)
+    parents_helper = resident._helper.pid
+    with resident._helper._lock:  # held by this thread at the moment of the fork
+        child = os.fork()
+        if child == 0:
+            code = 1
+            try:
+                ok = resident.recognise(kazakh_cyrillic_page, "kaz", 60).word_count > 10
+                code = 0 if ok and resident._helper.pid != parents_helper else 2
+                resident.close()
+            finally:
+                os._exit(code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pid, status = os.waitpid(child, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the forked copy hung on the lock it inherited")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert resident._helper.pid == parents_helper
