@@ -2,9 +2,10 @@
 
 One helper process per OCR engine object and process (an ingest worker, the web app's job
 thread). A request that outlives its timeout, or a helper that dies (a crash inside Tesseract),
-fails that one page: the helper is killed and the next request starts a fresh one. The helper is
-killed by the kernel when the thread that started it ends (ocr/tesseract_child.py): a worker killed
-mid-page leaves nothing running; a short-lived calling thread costs a model reload next time.
+fails that one page: the helper is killed and the next request starts a fresh one; so is a request
+interrupted in any other way (Ctrl-C), so that no late reply is ever taken for the next page's. The
+helper ends by itself within 0.1 s of this process (ocr/tesseract_child.py): a worker killed
+mid-page leaves nothing running.
 """
 from __future__ import annotations
 
