@@ -22,9 +22,12 @@ def test_kill_and_resume(tmp_path):
         page(batch / "book" / f"p{n}.png", n)
     store_root, catalog_file = tmp_path / "store", tmp_path / "catalog.json"
     args = [sys.executable, "-m", "tests.ingest.resume_child", str(store_root), str(catalog_file), str(batch)]
+    # The killed run cannot remove its temporary folders (spool, multiprocessing's): keep them here.
+    (tmp_path / "tmp").mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"))
     # Its own session, so the kill takes the pool workers and Tesseract with it (as Ctrl-C or a
     # stopped service would).
-    child = subprocess.Popen(args, cwd=REPO, start_new_session=True, stdout=subprocess.PIPE,
+    child = subprocess.Popen(args, cwd=REPO, env=env, start_new_session=True, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not list(store_root.glob("items/*/pages/*/page.json")):
@@ -39,7 +42,7 @@ def test_kill_and_resume(tmp_path):
     assert 1 <= done_before < PAGES
     assert not catalog_file.exists()  # nothing registered: no partial item is visible
 
-    again = subprocess.run(args, cwd=REPO, capture_output=True, timeout=120, check=True)
+    again = subprocess.run(args, cwd=REPO, env=env, capture_output=True, timeout=120, check=True)
     report = json.loads(again.stdout)
     item = report["items"][0]
     assert item["status"] == "ok" and item["pages"] == PAGES

@@ -103,7 +103,10 @@ def start_elasticsearch() -> ElasticsearchServer:
         shutil.copytree(ES_HOME / "config", workdir / "config")
         for name in ("data", "logs", "tmp"):
             (workdir / name).mkdir()
-        env.update(ES_PATH_CONF=str(workdir / "config"), ES_TMPDIR=str(workdir / "tmp"))
+        # The launcher's JVM writes its option files to java.io.tmpdir (/tmp/final-flags*): keep them
+        # in the work dir, which is removed with the server.
+        env.update(ES_PATH_CONF=str(workdir / "config"), ES_TMPDIR=str(workdir / "tmp"),
+                   CLI_JAVA_OPTS=f"{CLI_JAVA_OPTS} -Djava.io.tmpdir={workdir / 'tmp'}")
         if user:
             chown_tree(workdir, user)
         # After the chown: a hard-linked copy of ES_HOME shares inodes with .cache/ and must keep its owner.
