@@ -163,13 +163,15 @@ def error_code(root: etree._Element) -> str | None:
 @pytest.fixture(scope="session")
 def validate(tmp_path_factory) -> Callable[[bytes], etree._Element]:
     """Checks a response: the envelope against OAI-PMH.xsd with every block inside validated strictly
-    (oai_dc, MODS, oai-identifier), then each oai_dc and mods block again against its own schema."""
+    (oai_dc, MODS, MARC 21 slim, oai-identifier), then each oai_dc, mods and marc:record block again
+    against its own schema."""
     wrapper = tmp_path_factory.mktemp("xsd") / "all.xsd"
     imports = {
         "http://www.openarchives.org/OAI/2.0/": SCHEMAS / "oai" / "OAI-PMH.xsd",
         "http://www.openarchives.org/OAI/2.0/oai_dc/": SCHEMAS / "oai" / "oai_dc.xsd",
         "http://www.openarchives.org/OAI/2.0/oai-identifier": SCHEMAS / "oai" / "oai-identifier.xsd",
         "http://www.loc.gov/mods/v3": SCHEMAS / "mods" / "mods-3-7.xsd",
+        "http://www.loc.gov/MARC21/slim": SCHEMAS / "marc21" / "MARC21slim.xsd",
     }
     lines = [f'<xs:import namespace="{ns}" schemaLocation="{path.as_uri()}"/>' for ns, path in imports.items()]
     wrapper.write_text(
@@ -179,6 +181,7 @@ def validate(tmp_path_factory) -> Callable[[bytes], etree._Element]:
     envelope = etree.XMLSchema(etree.parse(str(wrapper)))
     oai_dc = xmlschema.XMLSchema(str(SCHEMAS / "oai" / "oai_dc.xsd"))
     mods = xmlschema.XMLSchema(str(SCHEMAS / "mods" / "mods-3-7.xsd"))
+    marc = xmlschema.XMLSchema(str(SCHEMAS / "marc21" / "MARC21slim.xsd"))
 
     def check(data: bytes) -> etree._Element:
         assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
@@ -189,6 +192,8 @@ def validate(tmp_path_factory) -> Callable[[bytes], etree._Element]:
             oai_dc.validate(etree.tostring(block))
         for block in root.iterfind(".//mods:mods", NS):
             mods.validate(etree.tostring(block))
+        for block in root.iterfind(".//{http://www.loc.gov/MARC21/slim}record"):
+            marc.validate(etree.tostring(block))
         return root
 
     return check

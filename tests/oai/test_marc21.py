@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import xmlschema
 from lxml import etree
 from pymarc import Record, parse_xml_to_array
 from sickle import Sickle
@@ -23,7 +22,7 @@ from werkzeug.serving import make_server
 from repository.catalogue import import_files
 from repository.models import CatalogueRecord
 from tests.catalogue import records
-from tests.oai.conftest import NS, SCHEMAS, error_code
+from tests.oai.conftest import NS, error_code
 
 MARC = "http://www.loc.gov/MARC21/slim"
 MARC_SCHEMA_URL = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
@@ -43,39 +42,7 @@ WITHDRAWN_MARC21 = "cat-MAP-004"
 UNIMARC = ("cat-UNI-006", "cat-UNI-007")  # one active, one withdrawn
 
 
-# -- validation ------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def validate(tmp_path_factory) -> Callable[[bytes], etree._Element]:
-    """A response: its envelope against OAI-PMH.xsd with every block inside validated strictly (oai_dc,
-    MODS, oai-identifier and MARC 21 slim imported), then each marc:record against MARC21slim.xsd alone."""
-    wrapper = tmp_path_factory.mktemp("xsd-marc21") / "all.xsd"
-    imports = {
-        "http://www.openarchives.org/OAI/2.0/": SCHEMAS / "oai" / "OAI-PMH.xsd",
-        "http://www.openarchives.org/OAI/2.0/oai_dc/": SCHEMAS / "oai" / "oai_dc.xsd",
-        "http://www.openarchives.org/OAI/2.0/oai-identifier": SCHEMAS / "oai" / "oai-identifier.xsd",
-        "http://www.loc.gov/mods/v3": SCHEMAS / "mods" / "mods-3-7.xsd",
-        MARC: SCHEMAS / "marc21" / "MARC21slim.xsd",
-    }
-    lines = [f'<xs:import namespace="{ns}" schemaLocation="{path.as_uri()}"/>' for ns, path in imports.items()]
-    wrapper.write_text(
-        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:x-test:all">'
-        + "".join(lines) + "</xs:schema>", encoding="utf-8",
-    )
-    envelope = etree.XMLSchema(etree.parse(str(wrapper)))
-    marc = xmlschema.XMLSchema(str(SCHEMAS / "marc21" / "MARC21slim.xsd"))
-
-    def check(data: bytes) -> etree._Element:
-        assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
-        root = etree.fromstring(data)
-        if not envelope.validate(root):
-            raise AssertionError(f"invalid OAI-PMH response: {envelope.error_log}\n{data[:2000]!r}")
-        for block in root.iterfind(".//marc:record", M):
-            marc.validate(etree.tostring(block))
-        return root
-
-    return check
-
+# -- requests (validated by conftest.validate, MARC 21 slim included) ---------------------------------
 
 @pytest.fixture
 def get(client, validate) -> Callable[..., etree._Element]:

@@ -12,14 +12,12 @@ import pytest
 
 from repository.jobs import start_background_worker
 from tests.staff.conftest import SEARCH_WORD, USERS, make_app, two_pages
+from tests import chromium
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 
 
 @pytest.fixture
@@ -45,13 +43,8 @@ def live(tmp_path):
 
 @pytest.fixture
 def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: setup installs Debian chromium"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium.launched() as browser:
         yield browser
-        browser.close()
 
 
 def test_staff_upload_to_anonymous_search(live, browser, tmp_path):

@@ -19,21 +19,14 @@ from flask import Flask, Response
 
 from metadata.dc import DCRecord, LangValue
 from viewer.source import CollectionView, ImageRef, ItemView, PageView
+from tests import chromium
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-MIRADOR_DIST = ROOT / "node_modules" / "mirador" / "dist"
-CHROMIUM = "/usr/bin/chromium"
+MIRADOR_DIST = chromium.MIRADOR_DIST
 ISSUES = [f"issue{n}" for n in range(1, 6)]
 SIZE = (600, 800)
-
-
-def _require_tools() -> None:
-    if not (MIRADOR_DIST / "mirador.min.js").exists():
-        pytest.fail(f"{MIRADOR_DIST}/mirador.min.js is missing: setup.sh runs npm install")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: setup.sh installs Debian chromium")
 
 
 class RunSource:
@@ -86,7 +79,7 @@ PAGE = """<!doctype html>
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    _require_tools()
+    chromium.require(mirador=True)
     import pyvips
     from werkzeug.serving import make_server
 
@@ -129,18 +122,8 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    _require_tools()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-extensions", "--no-first-run",
-                  "--disable-quic"],
-        )
-        yield chromium
-        chromium.close()
+    with chromium.launched(mirador=True) as browser:
+        yield browser
 
 
 def test_mirador_walks_a_paged_collection_to_a_manifest(live_server, browser):

@@ -20,12 +20,12 @@ from flask import Flask
 
 from metadata.dc import DCRecord, LangValue
 from viewer.source import ImageRef, ItemView, PageView
+from tests import chromium
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-MIRADOR_DIST = ROOT / "node_modules" / "mirador" / "dist"
-CHROMIUM = "/usr/bin/chromium"
+MIRADOR_DIST = chromium.MIRADOR_DIST
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 PAGE_SIZE = (1200, 1600)
 PAGES = {
@@ -36,10 +36,7 @@ PAGES = {
 
 def _require_tools() -> None:
     """Fails (never skips): setup installs all three, so a missing one is a broken installation."""
-    if not (MIRADOR_DIST / "mirador.min.js").exists():
-        pytest.fail(f"{MIRADOR_DIST}/mirador.min.js is missing: setup.sh runs npm install")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: setup.sh installs Debian chromium")
+    chromium.require(mirador=True)
     if not shutil.which("tesseract"):
         pytest.fail("tesseract is missing: setup.sh installs it")
 
@@ -150,18 +147,8 @@ def prez_live_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def prez_browser():
     _require_tools()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-extensions", "--no-first-run",
-                  "--disable-quic"],
-        )
+    with chromium.launched(mirador=True) as browser:
         yield browser
-        browser.close()
 
 
 def _yellowish_pixels(png: bytes) -> int:

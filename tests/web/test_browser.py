@@ -10,26 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from tests import chromium
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-MIRADOR = ROOT / "node_modules" / "mirador" / "dist" / "mirador.min.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: setup.sh installs Debian chromium"
-    assert MIRADOR.exists(), f"{MIRADOR} is missing: setup.sh runs npm install"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium.launched(mirador=True) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
