@@ -11,20 +11,17 @@ Chromium and node_modules/mirador are installed by setup: their absence fails th
 from __future__ import annotations
 
 import json
-import threading
-from pathlib import Path
 
 import pytest
-from flask import Flask, Response
+from flask import Response
 
 from metadata.dc import DCRecord, LangValue
 from viewer.source import CollectionView, ImageRef, ItemView, PageView
 from tests import chromium
+from tests.viewer.live import live_iiif
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-MIRADOR_DIST = chromium.MIRADOR_DIST
 ISSUES = [f"issue{n}" for n in range(1, 6)]
 SIZE = (600, 800)
 
@@ -81,13 +78,8 @@ PAGE = """<!doctype html>
 def live_server(tmp_path_factory):
     chromium.require(mirador=True)
     import pyvips
-    from werkzeug.serving import make_server
-
-    from repository.web.security import content_security_policy
     from storage.local import LocalStore
     from viewer import collections as iiif_collections
-    from viewer.blueprint import make_blueprint
-    from viewer.options import ViewerOptions
 
     work = tmp_path_factory.mktemp("mirador_collection")
     store = LocalStore(work / "store")
@@ -96,28 +88,13 @@ def live_server(tmp_path_factory):
                   tile_width=256, tile_height=256)
     store.put_file("shared/access.tif", work / "card.tif")
 
-    app = Flask("collection_mirador", static_folder=str(MIRADOR_DIST), static_url_path="/static/mirador")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    options = ViewerOptions(base_url=base, tile_cache_dir=str(work / "tiles"))
-    app.register_blueprint(make_blueprint(RunSource(), store, options), url_prefix="/iiif")
-    config = {"config": {"id": "mirador", "windows": [{"manifestId": options.collection_url("run")}],
-                         "window": {"allowClose": False}, "workspaceControlPanel": {"enabled": False}}}
-    app.add_url_rule("/", "page", lambda: Response(PAGE.format(config=json.dumps(config)), mimetype="text/html"))
-
-    def with_csp(response):
-        if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = content_security_policy(base)
-        return response
-
-    app.after_request(with_csp)
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, live_iiif("collection_mirador", RunSource(), store, work) as (
+            app, base, options):
         patch.setattr(iiif_collections, "ITEMS_PER_PAGE", 2)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+        config = {"config": {"id": "mirador", "windows": [{"manifestId": options.collection_url("run")}],
+                             "window": {"allowClose": False}, "workspaceControlPanel": {"enabled": False}}}
+        app.add_url_rule("/", "page", lambda: Response(PAGE.format(config=json.dumps(config)), mimetype="text/html"))
         yield base
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
 from metadata.dc import DCRecord, LangValue
 from viewer.source import ImageRef, ItemView, PageView
 from tests import chromium
+from tests.viewer.live import live_iiif
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-MIRADOR_DIST = chromium.MIRADOR_DIST
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 PAGE_SIZE = (1200, 1600)
 PAGES = {
@@ -69,12 +67,6 @@ def _tesseract_alto(src: Path, out_base: Path) -> bytes:
     return out_base.with_suffix(".xml").read_bytes()
 
 
-def _with_csp(response, base: str, policy):
-    if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = policy(base)
-    return response
-
-
 class BrowserSource:
     def __init__(self, item: ItemView, access_keys: dict[str, str]) -> None:
         self._item = item
@@ -102,12 +94,7 @@ class BrowserSource:
 @pytest.fixture(scope="module")
 def prez_live_server(tmp_path_factory):
     _require_tools()
-    from werkzeug.serving import make_server
-
-    from repository.web.security import content_security_policy
     from storage.local import LocalStore
-    from viewer.blueprint import make_blueprint
-    from viewer.options import ViewerOptions
 
     work = tmp_path_factory.mktemp("mirador")
     store = LocalStore(work / "store")
@@ -131,17 +118,8 @@ def prez_live_server(tmp_path_factory):
         homepage="/items/town",
     )
 
-    app = Flask("prez_mirador", static_folder=str(MIRADOR_DIST), static_url_path="/static/mirador")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    options = ViewerOptions(base_url=base, tile_cache_dir=str(work / "tiles"))
-    app.register_blueprint(make_blueprint(BrowserSource(item, access), store, options), url_prefix="/iiif")
-    app.after_request(lambda response: _with_csp(response, base, content_security_policy))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    thread.join(timeout=10)
+    with live_iiif("prez_mirador", BrowserSource(item, access), store, work) as (_app, base, _options):
+        yield base
 
 
 @pytest.fixture(scope="module")
