@@ -26,17 +26,16 @@ class ResidentTesseract:
     def __init__(self, env: dict[str, str]) -> None:
         self._env = env
         self._proc: subprocess.Popen[bytes] | None = None
-        self._owner = 0  # pid that started the helper: a forked copy of this object must not share it
         self._pending = b""
         self._requests = 0
         self._lock = threading.Lock()
-        self._lock_pid = os.getpid()
+        self._pid = os.getpid()  # the process whose helper and lock these are
 
     def _forget_if_forked(self) -> None:
         """In a forked copy: the helper is the parent's, and the lock may have been copied held by a
         thread that does not exist here. Start afresh (only one thread runs right after a fork)."""
-        if self._lock_pid != os.getpid():
-            self._lock, self._lock_pid = threading.Lock(), os.getpid()
+        if self._pid != os.getpid():
+            self._lock, self._pid = threading.Lock(), os.getpid()
             self._proc, self._pending = None, b""
 
     def run(self, image: Path, outbase: Path, languages: str, psm: int, outputs: tuple[str, ...],
@@ -80,7 +79,7 @@ class ResidentTesseract:
         self._forget_if_forked()
         with self._lock:
             proc, self._proc = self._proc, None
-            if proc is None or self._owner != os.getpid():
+            if proc is None:
                 return
             assert proc.stdin is not None and proc.stdout is not None
             proc.stdin.close()
@@ -93,12 +92,13 @@ class ResidentTesseract:
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None and self._owner == os.getpid() else None
+        self._forget_if_forked()
+        return self._proc.pid if self._proc is not None else None
 
     def _started(self, shown_name: str) -> subprocess.Popen[bytes]:
-        if self._proc is not None and self._owner == os.getpid() and self._proc.poll() is None:
+        if self._proc is not None and self._proc.poll() is None:
             return self._proc
-        if self._proc is not None and self._owner == os.getpid():
+        if self._proc is not None:
             self._discard()
         # The helper imports this package: give it the folder the package was loaded from.
         env = dict(self._env, PYTHONPATH=str(Path(ocr.__file__).resolve().parent.parent))
@@ -109,7 +109,7 @@ class ResidentTesseract:
                                           stderr=subprocess.DEVNULL)  # may echo file contents
         except OSError as exc:
             raise OcrFailed(f"{shown_name}: could not start the Tesseract helper ({exc.strerror})") from None
-        self._owner, self._pending = os.getpid(), b""
+        self._pending = b""
         return self._proc
 
     def _read_line(self, proc: subprocess.Popen[bytes], timeout_s: float) -> bytes | None:
